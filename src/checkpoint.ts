@@ -1,0 +1,138 @@
+import { KitaruContextError, KitaruUsageError } from './errors.js';
+import type { CheckpointDef } from './runtime/definitions.js';
+import type { KitaruFuture } from './runtime/future.js';
+import { createGate } from './runtime/gate.js';
+import { intOption, knownKeys, numberOption, resolveName } from './runtime/options.js';
+import { currentScope } from './runtime/state.js';
+
+/** Options of `checkpoint(options, fn)`. */
+export interface CheckpointOptions {
+  /** Name of the checkpoint and of its calls' ids. @default the function's name */
+  name?: string;
+  /** Retries after the first attempt when user code throws. @default 0 */
+  retries?: number;
+  /** Free label shown by `inspect`, such as `llm_call` or `tool_call`. @default none */
+  type?: string;
+  /** Milliseconds before the first retry. @default 0 */
+  retryDelayMs?: number;
+  /** Each further retry waits this many times longer (>= 1). @default 2 */
+  backoffFactor?: number;
+}
+
+/** Options of `.map()` and `.product()`. */
+export interface MapOptions {
+  /** Calls running at once. @default unbounded */
+  concurrency?: number;
+}
+
+// `never[]` (not `unknown[]`) so that a parameter with a default keeps its own type.
+type UserFn = (...args: never[]) => unknown;
+
+type Lists<A extends unknown[]> = { [K in keyof A]: readonly A[K][] };
+
+/** A checkpoint: call it inside a flow and its result is recorded. */
+export interface Checkpoint<A extends unknown[], R> {
+  (...args: A): Promise<Awaited<R>>;
+  /** Starts the call at once and returns its future. */
+  submit(...args: A): KitaruFuture<Awaited<R>>;
+  /** One call per item, results in input order. */
+  map(items: readonly A[0][], options?: MapOptions): Promise<Awaited<R>[]>;
+  /** One call per combination of the lists (first list outermost), results in that order. */
+  product(...lists: Lists<A>): Promise<Awaited<R>[]>;
+  product(...listsAndOptions: [...Lists<A>, MapOptions]): Promise<Awaited<R>[]>;
+  /** The checkpoint's name. */
+  readonly checkpointName: string;
+}
+
+function start(def: CheckpointDef, args: unknown[], gate?: () => Promise<() => void>): KitaruFuture<unknown> {
+  const scope = currentScope();
+  if (!scope) {
+    throw new KitaruContextError(
+      `checkpoint "${def.name}" was called outside a flow. Call it from inside a flow body: ` +
+        `flow(async function main() { await ${def.name}(...) }).`,
+    );
+  }
+  if (scope.kind === 'attempt') {
+    throw new KitaruContextError(
+      `checkpoint "${def.name}" was called inside checkpoint "${scope.callId}": checkpoints cannot nest. ` +
+        `Call "${def.name}" from the flow body, or make it a plain function.`,
+    );
+  }
+  return scope.run.call(def, args, gate);
+}
+
+function combinations(lists: readonly (readonly unknown[])[]): unknown[][] {
+  let out: unknown[][] = [[]];
+  for (const list of lists) out = out.flatMap((prefix) => list.map((item) => [...prefix, item]));
+  return out;
+}
+
+function fanOut(
+  def: CheckpointDef,
+  argLists: unknown[][],
+  options: MapOptions | undefined,
+): Promise<unknown[]> {
+  const gate = options?.concurrency === undefined ? undefined : createGate(options.concurrency);
+  const futures = argLists.map((args) => start(def, args, gate));
+  return Promise.all(futures.map((f) => f.result()));
+}
+
+function isOptions(value: unknown): value is MapOptions {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Wraps a function as a checkpoint: each call inside a flow is recorded with its attempts, and a
+ * replay reuses its result when the inputs are equal.
+ * @example const fetchPage = checkpoint({ retries: 3, type: 'tool_call' }, async function fetchPage(url: string) {
+ *   return (await fetch(url)).text();
+ * });
+ */
+export function checkpoint<A extends unknown[], R>(fn: (...args: A) => R): Checkpoint<A, R>;
+export function checkpoint<A extends unknown[], R>(name: string, fn: (...args: A) => R): Checkpoint<A, R>;
+export function checkpoint<A extends unknown[], R>(
+  options: CheckpointOptions,
+  fn: (...args: A) => R,
+): Checkpoint<A, R>;
+export function checkpoint(first: unknown, second?: unknown): Checkpoint<unknown[], unknown> {
+  const fn = second === undefined ? first : second;
+  const options: CheckpointOptions =
+    second === undefined ? {} : typeof first === 'string' ? { name: first } : (first as CheckpointOptions);
+  if (second !== undefined && typeof first !== 'string' && !isOptions(first)) {
+    throw new KitaruUsageError('checkpoint(options, fn) needs an options object or a name string first.');
+  }
+  const name = resolveName('checkpoint', options.name, fn);
+  knownKeys('checkpoint', name, options, ['name', 'retries', 'type', 'retryDelayMs', 'backoffFactor']);
+  if (options.type !== undefined && typeof options.type !== 'string') {
+    throw new KitaruUsageError(
+      `checkpoint "${name}": type must be a string, got ${JSON.stringify(options.type)}.`,
+    );
+  }
+  const def: CheckpointDef = {
+    name,
+    type: options.type ?? null,
+    retries: intOption('checkpoint', name, 'retries', options.retries, 0),
+    retryDelayMs: numberOption('checkpoint', name, 'retryDelayMs', options.retryDelayMs, 0, 0),
+    backoffFactor: numberOption('checkpoint', name, 'backoffFactor', options.backoffFactor, 2, 1),
+    fn: fn as CheckpointDef['fn'],
+  };
+  const cp = (...args: unknown[]) => start(def, args).result();
+  cp.submit = (...args: unknown[]) => start(def, args);
+  cp.map = (items: readonly unknown[], opts?: MapOptions) => {
+    if (!Array.isArray(items)) throw new KitaruUsageError(`${name}.map() needs an array of items.`);
+    return fanOut(
+      def,
+      items.map((item) => [item]),
+      opts,
+    );
+  };
+  cp.product = (...rest: unknown[]) => {
+    const opts = rest.length > 0 && isOptions(rest[rest.length - 1]) ? (rest.pop() as MapOptions) : undefined;
+    if (!rest.every(Array.isArray))
+      throw new KitaruUsageError(`${name}.product() needs arrays, one per argument.`);
+    return fanOut(def, combinations(rest as unknown[][]), opts);
+  };
+  Object.defineProperty(cp, 'checkpointName', { value: name, enumerable: true });
+  Object.defineProperty(cp, 'name', { value: name });
+  return cp as unknown as Checkpoint<unknown[], unknown>;
+}

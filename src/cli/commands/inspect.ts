@@ -1,0 +1,113 @@
+import { getExecution } from '../../queries.js';
+import { openStore } from '../../store/open-store.js';
+import type { LogEntry } from '../../store/types.js';
+import type { CheckpointView, Execution } from '../../views.js';
+import type { CliIO } from '../io.js';
+import { formatDuration, formatValue, paintStatus, replayCommand, table } from '../render/format.js';
+
+function callDuration(c: CheckpointView): number | null {
+  const first = c.attempts[0];
+  const last = c.attempts[c.attempts.length - 1];
+  return first && last ? Date.parse(last.endedAt) - Date.parse(first.startedAt) : null;
+}
+
+function origin(c: CheckpointView): string {
+  if (c.origin === 'executed') return c.reason && c.reason !== 'new' ? `executed (${c.reason})` : 'executed';
+  return c.sourceExecId ? `${c.origin} (${c.sourceExecId.slice(0, 12)})` : c.origin;
+}
+
+/** A log entry on one line. */
+export function formatLog(e: LogEntry): string {
+  const who = e.callId ? `${e.callId}#${e.attempt}` : 'flow';
+  const body = e.text ?? JSON.stringify(e.fields);
+  return `${e.at.slice(11, 23)} ${who} ${e.stream}: ${body.replace(/\n$/, '')}`;
+}
+
+function header(io: CliIO, ex: Execution): string[] {
+  const c = io.color;
+  const lines = [
+    `${c.bold('execution')} ${ex.id}  ${paintStatus(ex.status, c)}`,
+    `${c.bold('flow')}      ${ex.flow.name}${ex.flow.file ? c.dim(` (${ex.flow.file})`) : ''}`,
+    `${c.bold('started')}   ${ex.createdAt}  ${formatDuration(ex.durationMs)}` +
+      `${ex.flowAttempts > 1 ? `  ${ex.flowAttempts} flow attempts` : ''}  ${c.dim(`host ${ex.host}`)}`,
+    `${c.bold('args')}      ${formatValue(ex.args)}`,
+  ];
+  if (ex.replay) {
+    const plan = [
+      ex.replay.from ? `from ${ex.replay.from}` : '',
+      Object.keys(ex.replay.overrides).length
+        ? `overrides ${Object.keys(ex.replay.overrides).join(', ')}`
+        : '',
+      ex.replay.args !== undefined ? 'new args' : '',
+    ].filter(Boolean);
+    lines.push(
+      `${c.bold('replay of')} ${ex.replay.sourceExecId}${plan.length ? `  ${plan.join(', ')}` : ''}`,
+    );
+    if (ex.replay.unusedOverrides.length)
+      lines.push(c.yellow(`unused overrides: ${ex.replay.unusedOverrides.join(', ')}`));
+  }
+  if (ex.status === 'completed') lines.push(`${c.bold('output')}    ${formatValue(ex.output)}`);
+  if (ex.error) {
+    lines.push(
+      `${c.bold('error')}     ${c.red(`${ex.error.type}: ${ex.error.message}`)}${ex.error.callId ? ` (call ${ex.error.callId})` : ''}`,
+    );
+  }
+  return lines;
+}
+
+function attemptLines(io: CliIO, c: CheckpointView): string[] {
+  const k = io.color;
+  const lines = [
+    `${k.bold(c.id)}${c.type ? k.dim(` [${c.type}]`) : ''}  ${paintStatus(c.status, k)}  ${origin(c)}`,
+  ];
+  if (c.origin !== 'executed') lines.push(`  output ${formatValue(c.output)}`);
+  for (const a of c.attempts) {
+    lines.push(
+      `  attempt ${a.attempt}  ${paintStatus(a.status, k)}  ${formatDuration(a.durationMs)}  ${a.startedAt}`,
+    );
+    if (a.error) {
+      lines.push(`    ${k.red(`${a.error.type}: ${a.error.message}`)}`);
+      const frames = (a.error.stack ?? '')
+        .split('\n')
+        .filter((l) => l.trim().startsWith('at '))
+        .slice(0, 3);
+      for (const f of frames) lines.push(k.dim(`      ${f.trim()}`));
+    }
+    for (const log of a.logs) lines.push(k.dim(`    ${formatLog(log)}`));
+    if (a.status === 'completed') lines.push(`    output ${formatValue(c.output)}`);
+  }
+  return lines;
+}
+
+/** `kitaru inspect <exec-id> [--attempts]`. Exit 0 whatever the execution's status. */
+export async function inspectCommand(
+  io: CliIO,
+  id: string,
+  options: { attempts?: boolean },
+): Promise<number> {
+  const ex = await getExecution(openStore(io.dir), id, false);
+  if (io.json) {
+    io.out(JSON.stringify({ command: 'inspect', execution: ex }));
+    return 0;
+  }
+  const out = header(io, ex);
+  out.push('');
+  if (ex.checkpoints.length === 0) out.push(io.color.dim('no calls'));
+  else if (options.attempts) for (const c of ex.checkpoints) out.push(...attemptLines(io, c));
+  else {
+    const rows = ex.checkpoints.map((c) => [
+      c.id,
+      c.type ?? '-',
+      paintStatus(c.status, io.color),
+      origin(c),
+      String(c.attempts.length),
+      formatDuration(callDuration(c)),
+    ]);
+    out.push(table(['call', 'type', 'status', 'origin', 'attempts', 'duration'], rows, io.color));
+  }
+  if (ex.status === 'failed' || ex.status === 'crashed' || ex.status === 'cancelled') {
+    out.push('', `replay it (completed calls are reused): ${replayCommand(ex.id, io.dir)}`);
+  }
+  io.out(out.join('\n'));
+  return 0;
+}

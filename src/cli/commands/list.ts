@@ -1,0 +1,38 @@
+import { listExecutions } from '../../queries.js';
+import { openStore } from '../../store/open-store.js';
+import type { CliIO } from '../io.js';
+import { parseCount } from '../parse-input.js';
+import { formatDuration, paintStatus, table } from '../render/format.js';
+
+/** `kitaru list [--flow] [--status] [--limit]`: newest first, 50 by default. */
+export async function listCommand(
+  io: CliIO,
+  options: { flow?: string; status?: string; limit?: string },
+): Promise<number> {
+  const filter = {
+    limit: options.limit === undefined ? 50 : parseCount(options.limit, '--limit'),
+    ...(options.flow === undefined ? {} : { flow: options.flow }),
+    ...(options.status === undefined ? {} : { status: options.status }),
+  };
+  const { executions, warnings } = await listExecutions(openStore(io.dir), filter, false);
+  for (const w of warnings) io.err(io.color.yellow(`warning: ${w}`));
+  if (io.json) {
+    io.out(JSON.stringify({ command: 'list', executions, count: executions.length }));
+    return 0;
+  }
+  if (executions.length === 0) {
+    io.out('no executions');
+    return 0;
+  }
+  const rows = executions.map((e) => [
+    e.id,
+    e.flow.name,
+    paintStatus(e.status, io.color),
+    String(e.checkpointCount),
+    e.createdAt.replace('T', ' ').slice(0, 19),
+    formatDuration(e.durationMs),
+    e.originalExecId ? `replay of ${e.originalExecId}` : '',
+  ]);
+  io.out(table(['id', 'flow', 'status', 'calls', 'created', 'duration', ''], rows, io.color));
+  return 0;
+}

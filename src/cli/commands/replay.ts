@@ -1,0 +1,38 @@
+import { startReplay } from '../../replay.js';
+import type { ReplayOptions } from '../../runtime/replay-plan.js';
+import { openStore } from '../../store/open-store.js';
+import type { CliIO } from '../io.js';
+import { parseFlowArgs, parseOverrides } from '../parse-input.js';
+import { createProgress } from '../render/progress.js';
+import type { SignalWatch } from '../signals.js';
+import { finishRun } from './finish-run.js';
+
+/** Options of `kitaru replay`. */
+export interface ReplayCommandOptions {
+  from?: string;
+  override: string[];
+  overrides?: string;
+  args?: string;
+  argsFile?: string;
+}
+
+/** `kitaru replay <exec-id>`: a new execution that reuses what the source completed (design §3). */
+export async function replayCommand(
+  io: CliIO,
+  id: string,
+  options: ReplayCommandOptions,
+  signals: SignalWatch,
+) {
+  const plan: ReplayOptions = { overrides: parseOverrides(options.override, options.overrides) };
+  const args = parseFlowArgs(options.args, options.argsFile);
+  if (args !== undefined) plan.args = args;
+  if (options.from !== undefined) plan.from = options.from;
+  const store = openStore(io.dir);
+  const progress = await createProgress(io);
+  const handle = await startReplay(store, id, plan, {
+    observer: progress.observer,
+    onWarning: (m) => io.err(io.color.yellow(`warning: ${m}`)),
+  });
+  if (!io.json) io.out(`execution ${handle.execId} · replay`);
+  return finishRun(io, store, handle, progress, signals, 'replay');
+}

@@ -1,0 +1,47 @@
+import { Chalk, type ChalkInstance } from 'chalk';
+
+/** What every command gets: global options and the two output streams. */
+export interface CliIO {
+  json: boolean;
+  /** The store folder given with --dir, if any (repeated in suggested commands). */
+  dir: string | undefined;
+  color: ChalkInstance;
+  /** The command's result: stdout. */
+  out(text: string): void;
+  /** Progress, warnings and errors: stderr. */
+  err(text: string): void;
+  /** Whether a spinner may be shown. */
+  interactive: boolean;
+}
+
+/** Colour level from --no-color, NO_COLOR, FORCE_COLOR and whether stderr is a terminal. */
+export function colorLevel(noColor: boolean, isTTY: boolean): 0 | 1 {
+  if (noColor || ('NO_COLOR' in process.env && process.env.NO_COLOR !== '')) return 0;
+  const force = process.env.FORCE_COLOR;
+  if (force !== undefined) return force === '0' || force === 'false' ? 0 : 1;
+  return isTTY ? 1 : 0;
+}
+
+/**
+ * Builds the IO of one CLI invocation. With `json`, anything user code writes to stdout is sent
+ * to stderr, so that stdout carries exactly one JSON document.
+ */
+export function createIO(options: { json: boolean; noColor: boolean; dir: string | undefined }): CliIO {
+  const stdoutWrite = process.stdout.write.bind(process.stdout);
+  if (options.json) {
+    process.stdout.write = process.stderr.write.bind(process.stderr) as typeof process.stdout.write;
+  }
+  const level = options.json ? 0 : colorLevel(options.noColor, Boolean(process.stderr.isTTY));
+  return {
+    json: options.json,
+    dir: options.dir,
+    color: new Chalk({ level }),
+    out: (text) => {
+      stdoutWrite(text.endsWith('\n') ? text : `${text}\n`);
+    },
+    err: (text) => {
+      process.stderr.write(text.endsWith('\n') ? text : `${text}\n`);
+    },
+    interactive: !options.json && Boolean(process.stderr.isTTY) && !process.env.CI,
+  };
+}

@@ -1,0 +1,66 @@
+import { readFileSync } from 'node:fs';
+import { KitaruUsageError } from '../errors.js';
+
+function parseJson(text: string, what: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new KitaruUsageError(
+      `${what} is not valid JSON (${(err as Error).message}): ${text.slice(0, 80)}`,
+      {
+        cause: err,
+      },
+    );
+  }
+}
+
+/** `--args`: a JSON array is spread as positional arguments; any other JSON value is the single argument. */
+export function parseFlowArgs(args: string | undefined, argsFile: string | undefined): unknown[] | undefined {
+  if (args !== undefined && argsFile !== undefined) {
+    throw new KitaruUsageError('give either --args or --args-file, not both.');
+  }
+  let text = args;
+  let what = '--args';
+  if (argsFile !== undefined) {
+    what = `--args-file ${argsFile}`;
+    try {
+      text = readFileSync(argsFile, 'utf8');
+    } catch (err) {
+      throw new KitaruUsageError(`cannot read --args-file ${argsFile}: ${(err as Error).message}`, {
+        cause: err,
+      });
+    }
+  }
+  if (text === undefined) return undefined;
+  const value = parseJson(text, what);
+  return Array.isArray(value) ? value : [value];
+}
+
+/** `--override checkpoint.<sel>=<json>` (repeatable) and `--overrides <json object>`, merged. */
+export function parseOverrides(pairs: string[], all: string | undefined): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (all !== undefined) {
+    const value = parseJson(all, '--overrides');
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      throw new KitaruUsageError(
+        '--overrides must be a JSON object, like {"checkpoint.fetchData": "cached"}.',
+      );
+    }
+    Object.assign(out, value);
+  }
+  for (const pair of pairs) {
+    const eq = pair.indexOf('=');
+    if (eq < 0) {
+      throw new KitaruUsageError(`--override "${pair}" is not of the form checkpoint.<call-id>=<json>.`);
+    }
+    out[pair.slice(0, eq)] = parseJson(pair.slice(eq + 1), `--override ${pair.slice(0, eq)}`);
+  }
+  return out;
+}
+
+/** A non-negative integer option such as `--limit`. */
+export function parseCount(value: string, option: string): number {
+  if (!/^\d+$/.test(value))
+    throw new KitaruUsageError(`${option} must be a whole number >= 0, got "${value}".`);
+  return Number(value);
+}

@@ -1,0 +1,69 @@
+import type { Ora } from 'ora';
+import type { RunObserver } from '../../runtime/observer.js';
+import type { CliIO } from '../io.js';
+import { formatDuration } from './format.js';
+
+/** Progress of a run or replay on stderr: one line per call as it ends, a spinner on a terminal. */
+export interface Progress {
+  observer: RunObserver;
+  stop(): void;
+}
+
+/** Creates the progress reporter; in JSON mode it reports nothing. */
+export async function createProgress(io: CliIO): Promise<Progress> {
+  if (io.json) return { observer: {}, stop() {} };
+  const c = io.color;
+  const running = new Set<string>();
+  let spinner: Ora | undefined;
+  if (io.interactive) {
+    const { default: ora } = await import('ora');
+    spinner = ora({ stream: process.stderr, discardStdin: false });
+  }
+  const refresh = () => {
+    if (!spinner) return;
+    if (running.size === 0) spinner.stop();
+    else {
+      spinner.text = [...running].slice(0, 4).join(', ') + (running.size > 4 ? ` +${running.size - 4}` : '');
+      if (!spinner.isSpinning) spinner.start();
+    }
+  };
+  const line = (text: string) => {
+    if (spinner?.isSpinning) spinner.clear();
+    io.err(text);
+    if (spinner?.isSpinning) spinner.render();
+  };
+  return {
+    observer: {
+      callStarted(e) {
+        running.add(e.callId);
+        refresh();
+      },
+      attemptFailed(e) {
+        const then = e.willRetry ? c.yellow('retrying') : c.red('giving up');
+        line(
+          `  ${c.yellow('!')} ${e.callId} attempt ${e.attempt} failed: ${e.error.type}: ${e.error.message} (${then})`,
+        );
+      },
+      callEnded(e) {
+        running.delete(e.callId);
+        const type = e.type ? c.dim(` [${e.type}]`) : '';
+        if (e.origin === 'reused') line(`  ${c.cyan('↺')} ${e.callId}${type} ${c.dim('reused')}`);
+        else if (e.origin === 'overridden')
+          line(`  ${c.magenta('✎')} ${e.callId}${type} ${c.dim('overridden')}`);
+        else {
+          const mark = e.status === 'completed' ? c.green('✓') : c.red('✗');
+          const why = e.reason && e.reason !== 'new' ? c.dim(` (${e.reason})`) : '';
+          const tries = e.attempts > 1 ? c.dim(` ${e.attempts} attempts`) : '';
+          line(`  ${mark} ${e.callId}${type} ${formatDuration(e.durationMs)}${tries}${why}`);
+        }
+        refresh();
+      },
+      flowRetry(e) {
+        line(`  ${c.yellow('↻')} flow attempt ${e.flowAttempt} after ${e.error.type}: ${e.error.message}`);
+      },
+    },
+    stop() {
+      spinner?.stop();
+    },
+  };
+}

@@ -1,0 +1,54 @@
+import { getExecution, getLogs, type ListFilter, listExecutions } from './queries.js';
+import { startReplay } from './replay.js';
+import type { ReplayOptions } from './runtime/replay-plan.js';
+import { openStore } from './store/open-store.js';
+import type { Store } from './store/store.js';
+import type { LogEntry } from './store/types.js';
+import type { Execution, ExecutionSummary } from './views.js';
+
+/** Options of `new KitaruClient()`. */
+export interface KitaruClientOptions {
+  /** Store folder. @default `KITARU_DIR`, else the nearest `.kitaru/` upwards, else `./.kitaru` */
+  dir?: string;
+  /** A store object instead of a folder (for example `createMemoryStore()`). */
+  store?: Store;
+  /** Where replay warnings go. @default a line on stderr */
+  onWarning?: (message: string) => void;
+}
+
+/**
+ * Reads the store and replays executions. Values come back decoded (a stored Date is a Date).
+ * @example const ex = await new KitaruClient().executions.get(execId);
+ */
+export class KitaruClient {
+  /** Executions in the store. */
+  readonly executions: {
+    /** One execution by id or unique prefix; `KitaruNotFoundError` if unknown or ambiguous. */
+    get(id: string): Promise<Execution>;
+    /** Execution summaries, newest first; no limit unless given. */
+    list(filter?: ListFilter): Promise<ExecutionSummary[]>;
+    /** Replays an execution to its end and resolves to the new execution, whatever its status. */
+    replay(id: string, options?: ReplayOptions): Promise<Execution>;
+    /** Every log entry of an execution, in order. */
+    logs(id: string): Promise<LogEntry[]>;
+  };
+
+  constructor(options: KitaruClientOptions = {}) {
+    const store = options.store ?? openStore(options.dir);
+    const onWarning = options.onWarning ?? ((m: string) => process.stderr.write(`kitaru: warning: ${m}\n`));
+    this.executions = {
+      get: (id) => getExecution(store, id, true),
+      list: async (filter = {}) => {
+        const { executions, warnings } = await listExecutions(store, filter, true);
+        for (const w of warnings) onWarning(w);
+        return executions;
+      },
+      replay: async (id, replayOptions = {}) => {
+        const handle = await startReplay(store, id, replayOptions, { onWarning });
+        await handle.done;
+        return getExecution(store, handle.execId, true);
+      },
+      logs: (id) => getLogs(store, id, true),
+    };
+  }
+}

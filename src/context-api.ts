@@ -1,0 +1,34 @@
+import { KitaruContextError } from './errors.js';
+import { currentScope } from './runtime/state.js';
+import { encodeValue } from './serialization.js';
+
+/**
+ * Attaches structured fields to the current checkpoint attempt, or to the execution when called
+ * in the flow body. Throws `KitaruContextError` outside a flow.
+ * @example log({ tokens: 812, model: 'small' });
+ */
+export function log(fields: Record<string, unknown>): void {
+  const scope = currentScope();
+  if (!scope) {
+    throw new KitaruContextError(
+      'log() was called outside a flow; call it inside a flow body or a checkpoint.',
+    );
+  }
+  const entry = {
+    at: new Date().toISOString(),
+    stream: 'log' as const,
+    fields: encodeValue(fields, 'fields', 'log()'),
+  };
+  if (scope.kind === 'attempt') scope.logs.push({ ...entry, callId: scope.callId, attempt: scope.attempt });
+  else scope.run.log(entry);
+}
+
+/** The id of the execution the caller runs in, or undefined outside a flow. */
+export function currentExecutionId(): string | undefined {
+  return currentScope()?.run.execId;
+}
+
+/** Whether the caller runs inside a replay (to guard side effects such as sending an email). */
+export function isReplay(): boolean {
+  return currentScope()?.run.isReplay ?? false;
+}

@@ -1,0 +1,86 @@
+import { KitaruContextError, KitaruUsageError } from './errors.js';
+import { callerFile } from './runtime/call-site.js';
+import { FLOW_BRAND, type FlowDef } from './runtime/definitions.js';
+import { startExecution } from './runtime/execute-flow.js';
+import { intOption, knownKeys, resolveName } from './runtime/options.js';
+import { currentScope, state } from './runtime/state.js';
+
+/** Options of `flow(options, fn)`. */
+export interface FlowOptions {
+  /** Name of the flow. @default the function's name */
+  name?: string;
+  /** Times the whole body runs again in the same execution, reusing the calls that succeeded. @default 0 */
+  retries?: number;
+}
+
+/** A started execution of a flow. */
+export interface FlowRun<R> {
+  /** The execution id, known at once. */
+  readonly execId: string;
+  /** The flow's return value; rejects with `KitaruExecutionError` (with `execId`) if it failed. */
+  wait(): Promise<R>;
+}
+
+/** A flow: calling it runs a new execution and resolves to its return value. */
+export interface Flow<A extends unknown[], R> {
+  (...args: A): Promise<Awaited<R>>;
+  /** Starts a new execution and returns its handle at once. */
+  run(...args: A): FlowRun<Awaited<R>>;
+  /** The flow's name. */
+  readonly flowName: string;
+}
+
+// `never[]` (not `unknown[]`) so that a parameter with a default keeps its own type.
+type UserFn = (...args: never[]) => unknown;
+
+function guard(name: string): void {
+  const scope = currentScope();
+  if (scope) {
+    throw new KitaruContextError(
+      `flow "${name}" was called inside ${scope.kind === 'flow' ? 'a flow' : `checkpoint "${scope.callId}"`}: ` +
+        'flows cannot be nested. Call its checkpoints directly, or run it from outside the flow.',
+    );
+  }
+}
+
+/**
+ * Declares a flow: an async function whose checkpoint calls are recorded in `.kitaru/`.
+ * @example export default flow(async function summarize(url: string) {
+ *   return summarizeText(await fetchPage(url));
+ * });
+ */
+export function flow<F extends UserFn>(fn: F): Flow<Parameters<F>, ReturnType<F>>;
+export function flow<F extends UserFn>(name: string, fn: F): Flow<Parameters<F>, ReturnType<F>>;
+export function flow<F extends UserFn>(options: FlowOptions, fn: F): Flow<Parameters<F>, ReturnType<F>>;
+export function flow(first: unknown, second?: unknown): Flow<unknown[], unknown> {
+  const fn = second === undefined ? first : second;
+  if (second !== undefined && typeof first !== 'string' && (typeof first !== 'object' || first === null)) {
+    throw new KitaruUsageError('flow(options, fn) needs an options object or a name string first.');
+  }
+  const options: FlowOptions =
+    second === undefined ? {} : typeof first === 'string' ? { name: first } : (first as FlowOptions);
+  const name = resolveName('flow', options.name, fn);
+  knownKeys('flow', name, options, ['name', 'retries']);
+  const def: FlowDef = {
+    name,
+    retries: intOption('flow', name, 'retries', options.retries, 0),
+    file: callerFile(),
+    fn: fn as FlowDef['fn'],
+    start: (startOptions) => startExecution(def, startOptions),
+  };
+  if (def.file) {
+    let byName = state.flows.get(def.file);
+    if (!byName) state.flows.set(def.file, (byName = new Map()));
+    byName.set(name, def);
+  }
+  const run = (...args: unknown[]) => {
+    guard(name);
+    return def.start({ args });
+  };
+  const f = (...args: unknown[]) => run(...args).wait();
+  f.run = run;
+  Object.defineProperty(f, 'flowName', { value: name, enumerable: true });
+  Object.defineProperty(f, 'name', { value: name });
+  Object.defineProperty(f, FLOW_BRAND, { value: def });
+  return f as unknown as Flow<unknown[], unknown>;
+}

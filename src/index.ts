@@ -1,0 +1,26 @@
+export { type Checkpoint, type CheckpointOptions, checkpoint, type MapOptions } from './checkpoint.js';
+export { KitaruClient, type KitaruClientOptions } from './client.js';
+export { currentExecutionId, isReplay, log } from './context-api.js';
+export {
+  type ErrorRecord,
+  isKitaruError,
+  KitaruCancelledError,
+  KitaruContextError,
+  KitaruError,
+  type KitaruErrorName,
+  KitaruExecutionError,
+  KitaruNotFoundError,
+  KitaruSerializationError,
+  KitaruStateError,
+  KitaruStoreError,
+  KitaruUsageError,
+} from './errors.js';
+export { type Flow, type FlowOptions, type FlowRun, flow } from './flow.js';
+export type { ListFilter } from './queries.js';
+export type { KitaruFuture } from './runtime/future.js';
+export type { ReplayOptions } from './runtime/replay-plan.js';
+export { createJsonFolderStore } from './store/json-folder/json-folder-store.js';
+export { createMemoryStore } from './store/memory-store.js';
+export type { Store } from './store/store.js';
+export type * from './store/types.js';
+export type { AttemptView, CheckpointView, Execution, ExecutionSummary } from './views.js';

@@ -1,0 +1,63 @@
+import { dirname, isAbsolute, relative, resolve } from 'node:path';
+import { KitaruStateError } from './errors.js';
+import { findFlow } from './loader.js';
+import type { ExecutionHandle } from './runtime/execute-flow.js';
+import type { RunObserver } from './runtime/observer.js';
+import { createReplayPlan, type ReplayOptions } from './runtime/replay-plan.js';
+import { hashSource } from './runtime/source-hash.js';
+import { decodeValue } from './serialization.js';
+import { effectiveStatus } from './store/liveness.js';
+import type { Store } from './store/store.js';
+
+/** Where a recorded flow file is now: relative paths are relative to the folder holding the store. */
+export function recordedFlowFile(store: Store, file: string): string {
+  return isAbsolute(file) || !isAbsolute(store.location) ? file : resolve(dirname(store.location), file);
+}
+
+/**
+ * Starts a replay of `idOrPrefix` (design §3): a new execution of the same flow, from the file it
+ * records, reusing every call that completed with equal inputs unless `options` say otherwise.
+ * Warnings (changed source, overrides never used) go to `onWarning`.
+ */
+export async function startReplay(
+  store: Store,
+  idOrPrefix: string,
+  options: ReplayOptions,
+  hooks: { observer?: RunObserver; onWarning: (message: string) => void },
+): Promise<ExecutionHandle> {
+  const id = await store.resolveId(idOrPrefix);
+  const record = await store.getExecution(id);
+  const status = effectiveStatus(record);
+  if (status === 'running' || status === 'queued') {
+    throw new KitaruStateError(
+      `execution ${id} is ${status}${record.host ? ` (pid ${record.pid} on ${record.host})` : ''}; ` +
+        'wait for it to end, or stop it, before replaying it.',
+    );
+  }
+  const plan = createReplayPlan(id, await store.getCalls(id), options);
+  if (!record.flow.file) {
+    throw new KitaruStateError(
+      `execution ${id} does not record the file of flow "${record.flow.name}", so it cannot be replayed.`,
+    );
+  }
+  const file = recordedFlowFile(store, record.flow.file);
+  const def = await findFlow(file, record.flow.name);
+  const current = hashSource(file);
+  if (record.flow.sourceHash && current && current !== record.flow.sourceHash) {
+    hooks.onWarning(
+      `the source of flow "${record.flow.name}" (${relative(process.cwd(), file) || file}) or a file it imports ` +
+        `changed since execution ${id} ran.`,
+    );
+  }
+  const args = options.args ?? (decodeValue(record.args) as unknown[]);
+  const handle = def.start({ args, store, plan, ...(hooks.observer ? { observer: hooks.observer } : {}) });
+  handle.done.then(() => {
+    const unused = plan.record().unusedOverrides;
+    if (unused.length > 0) {
+      hooks.onWarning(
+        `override${unused.length > 1 ? 's' : ''} never used (no such call in the replay): ${unused.join(', ')}`,
+      );
+    }
+  });
+  return handle;
+}

@@ -1,0 +1,217 @@
+import { hostname } from 'node:os';
+import { dirname, isAbsolute, relative } from 'node:path';
+import { type ErrorRecord, errorToRecord, isDeterministic, KitaruExecutionError } from '../errors.js';
+import { encodeValue, type Json } from '../serialization.js';
+import { openStore } from '../store/open-store.js';
+import type { Store } from '../store/store.js';
+import { type ExecutionRecord, SCHEMA_VERSION } from '../store/types.js';
+import { installConsoleCapture } from './console-capture.js';
+import type { FlowDef } from './definitions.js';
+import { newExecutionId } from './ids.js';
+import type { RunObserver } from './observer.js';
+import type { ReplayPlan } from './replay-plan.js';
+import { recordCancelledAttempts, startCall } from './run-checkpoint.js';
+import type { RunState } from './run-state.js';
+import { hashSource } from './source-hash.js';
+import { type FlowScope, type LiveExecution, state } from './state.js';
+
+/** How to start an execution (the CLI, the client and `flow.run` all come through here). */
+export interface StartOptions {
+  /** Positional flow arguments. */
+  args: unknown[];
+  /** The store to write to; default: the one `dir` (or the environment) locates. */
+  store?: Store;
+  /** Store folder, as `--dir`. */
+  dir?: string;
+  /** Present for a replay. */
+  plan?: ReplayPlan;
+  observer?: RunObserver;
+}
+
+/** How an execution ended. `value` is what the flow returned (completed only). */
+export interface ExecutionOutcome {
+  execId: string;
+  status: 'completed' | 'failed' | 'cancelled';
+  value: unknown;
+  error: ErrorRecord | null;
+  cause: unknown;
+}
+
+/** A started execution. */
+export interface ExecutionHandle {
+  /** Known at once, before anything is written. */
+  readonly execId: string;
+  /** Resolves when the execution has ended and is recorded; never rejects. */
+  readonly done: Promise<ExecutionOutcome>;
+  /** The flow's return value; rejects with `KitaruExecutionError` if it failed or was cancelled. */
+  wait(): Promise<unknown>;
+}
+
+function callUser(fn: (...args: unknown[]) => unknown, args: unknown[]): unknown {
+  return fn(...args);
+}
+
+function flowFile(def: FlowDef, store: Store): string | null {
+  if (!def.file) return null;
+  return isAbsolute(store.location) ? relative(dirname(store.location), def.file) : def.file;
+}
+
+/** Starts an execution of `def` and returns its handle at once. */
+export function startExecution(def: FlowDef, options: StartOptions): ExecutionHandle {
+  installConsoleCapture();
+  const store = options.store ?? openStore(options.dir);
+  const execId = newExecutionId();
+  const args = encodeValue(options.args, 'args', `flow ${def.name}`);
+  const run: RunState = {
+    execId,
+    store,
+    plan: options.plan,
+    observer: options.observer ?? {},
+    api: {
+      execId,
+      isReplay: options.plan !== undefined,
+      call: (cp, callArgs, gate) => startCall(run, cp, callArgs, gate),
+      log: (entry) => {
+        const write = store.appendLogs(execId, [entry]);
+        run.pending.add(write);
+        const forget = () => run.pending.delete(write);
+        write.then(forget, forget);
+      },
+    },
+    counts: new Map(),
+    seqs: new Map(),
+    nextSeq: 0,
+    completed: new Map(),
+    attempts: new Map(),
+    pending: new Set(),
+    inflight: new Map(),
+    failedCalls: new WeakMap(),
+    stopped: false,
+    closed: false,
+  };
+  const record: ExecutionRecord = {
+    schemaVersion: SCHEMA_VERSION,
+    id: execId,
+    flow: { name: def.name, file: flowFile(def, store), sourceHash: def.file ? hashSource(def.file) : null },
+    status: 'running',
+    args,
+    output: null,
+    error: null,
+    originalExecId: options.plan?.sourceExecId ?? null,
+    replay: options.plan?.record() ?? null,
+    pid: process.pid,
+    host: hostname(),
+    createdAt: new Date().toISOString(),
+    endedAt: null,
+    flowAttempts: 1,
+  };
+  const done = drive(run, def, options.args, record);
+  return {
+    execId,
+    done,
+    wait: () =>
+      done.then((o) => {
+        if (o.status === 'completed') return o.value;
+        throw new KitaruExecutionError(o.execId, o.status, o.error, { cause: o.cause });
+      }),
+  };
+}
+
+async function drain(run: RunState): Promise<void> {
+  while (run.pending.size > 0) await Promise.allSettled([...run.pending]);
+}
+
+async function drive(
+  run: RunState,
+  def: FlowDef,
+  args: unknown[],
+  record: ExecutionRecord,
+): Promise<ExecutionOutcome> {
+  let cancelled: ExecutionOutcome | undefined;
+  const live: LiveExecution = {
+    execId: run.execId,
+    async cancel(signal) {
+      if (run.closed) return;
+      run.stopped = true;
+      run.closed = true;
+      const error: ErrorRecord = {
+        type: 'KitaruCancelledError',
+        message: `execution cancelled by ${signal}`,
+        stack: null,
+      };
+      cancelled = { execId: run.execId, status: 'cancelled', value: undefined, error, cause: undefined };
+      await recordCancelledAttempts(run, signal);
+      await run.store.updateExecution(run.execId, finalPatch(run, 'cancelled', null, error));
+    },
+  };
+  state.live.add(live);
+  try {
+    await run.store.createExecution(record);
+    run.observer.executionStarted?.({
+      execId: run.execId,
+      flowName: def.name,
+      sourceExecId: record.originalExecId,
+    });
+    for (let flowAttempt = 1; ; flowAttempt++) {
+      run.counts = new Map();
+      run.stopped = false;
+      if (flowAttempt > 1) await run.store.updateExecution(run.execId, { flowAttempts: flowAttempt });
+      const scope: FlowScope = { kind: 'flow', run: run.api };
+      let ok = false;
+      let value: unknown;
+      let error: unknown;
+      let output: Json = null;
+      try {
+        value = await state.als.run(scope, callUser, def.fn as (...a: unknown[]) => unknown, args);
+        ok = true;
+      } catch (err) {
+        error = err;
+        run.stopped = true;
+      }
+      await drain(run);
+      if (cancelled) return cancelled;
+      if (ok) {
+        try {
+          output = encodeValue(value, 'output', `flow ${def.name}`);
+        } catch (err) {
+          ok = false;
+          error = err;
+        }
+      }
+      if (ok) {
+        await run.store.updateExecution(run.execId, finalPatch(run, 'completed', output, null));
+        return { execId: run.execId, status: 'completed', value, error: null, cause: undefined };
+      }
+      const failure = errorToRecord(
+        error,
+        typeof error === 'object' && error ? run.failedCalls.get(error) : undefined,
+      );
+      if (flowAttempt <= def.retries && !isDeterministic(error)) {
+        run.observer.flowRetry?.({ execId: run.execId, flowAttempt: flowAttempt + 1, error: failure });
+        continue;
+      }
+      await run.store.updateExecution(run.execId, finalPatch(run, 'failed', null, failure));
+      return { execId: run.execId, status: 'failed', value: undefined, error: failure, cause: error };
+    }
+  } catch (err) {
+    // The store itself failed: report it, and record it if the store still can.
+    const failure = errorToRecord(err);
+    await run.store.updateExecution(run.execId, finalPatch(run, 'failed', null, failure)).catch(() => {});
+    return (
+      cancelled ?? { execId: run.execId, status: 'failed', value: undefined, error: failure, cause: err }
+    );
+  } finally {
+    state.live.delete(live);
+  }
+}
+
+function finalPatch(
+  run: RunState,
+  status: 'completed' | 'failed' | 'cancelled',
+  output: Json,
+  error: ErrorRecord | null,
+): Partial<ExecutionRecord> {
+  const patch: Partial<ExecutionRecord> = { status, output, error, endedAt: new Date().toISOString() };
+  if (run.plan) patch.replay = run.plan.record();
+  return patch;
+}

@@ -1,0 +1,33 @@
+import type { ErrorRecord } from '../errors.js';
+import type { CallOrigin, CallReason, CallStatus } from '../store/types.js';
+
+/** A call that ended (completed, failed, reused or overridden). */
+export interface CallEndedEvent {
+  execId: string;
+  callId: string;
+  type: string | null;
+  status: CallStatus;
+  origin: CallOrigin;
+  reason: CallReason | null;
+  attempts: number;
+  durationMs: number;
+  error: ErrorRecord | null;
+}
+
+/**
+ * How the runtime reports progress; it never writes to the terminal itself. Every method is
+ * optional and must not throw.
+ */
+export interface RunObserver {
+  executionStarted?(event: { execId: string; flowName: string; sourceExecId: string | null }): void;
+  callStarted?(event: { execId: string; callId: string; attempt: number }): void;
+  attemptFailed?(event: {
+    execId: string;
+    callId: string;
+    attempt: number;
+    error: ErrorRecord;
+    willRetry: boolean;
+  }): void;
+  callEnded?(event: CallEndedEvent): void;
+  flowRetry?(event: { execId: string; flowAttempt: number; error: ErrorRecord }): void;
+}

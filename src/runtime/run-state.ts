@@ -1,0 +1,44 @@
+import type { Json } from '../serialization.js';
+import type { Store } from '../store/store.js';
+import type { AttemptRecord, CallReason } from '../store/types.js';
+import type { RunObserver } from './observer.js';
+import type { ReplayPlan } from './replay-plan.js';
+import type { AttemptScope, RunApi } from './state.js';
+
+/** An attempt in flight, so a cancellation can record it as failed. */
+export interface InFlight {
+  seq: number;
+  callId: string;
+  name: string;
+  type: string | null;
+  reason: CallReason;
+  input: Json;
+  inputHash: string;
+  scope: AttemptScope;
+  startedAt: Date;
+  attempts: AttemptRecord[];
+}
+
+/** Everything one execution keeps in memory while it runs. */
+export interface RunState {
+  execId: string;
+  store: Store;
+  plan: ReplayPlan | undefined;
+  observer: RunObserver;
+  api: RunApi;
+  /** Calls per checkpoint name in the current flow attempt (ids restart with each flow attempt). */
+  counts: Map<string, number>;
+  seqs: Map<string, number>;
+  nextSeq: number;
+  /** Completed calls of this execution, reused by later flow attempts. */
+  completed: Map<string, { inputHash: string; value: unknown }>;
+  attempts: Map<string, AttemptRecord[]>;
+  pending: Set<Promise<unknown>>;
+  inflight: Map<string, InFlight>;
+  /** Which call an error came out of, to name it in `execution.error`. */
+  failedCalls: WeakMap<object, string>;
+  /** The flow attempt failed: no new call starts. */
+  stopped: boolean;
+  /** Cancelled: nothing more is written. */
+  closed: boolean;
+}

@@ -1,0 +1,29 @@
+import { join } from 'node:path';
+
+/** Digits of the zero-padded call position in a call file name. */
+const SEQ_WIDTH = 6;
+
+/** Paths inside a `.kitaru/` folder (see the store format in docs/store-format.md). */
+export function createLayout(root: string) {
+  const executions = join(root, 'executions');
+  const execDir = (id: string) => join(executions, id);
+  return {
+    root,
+    executions,
+    execDir,
+    execFile: (id: string) => join(execDir(id), 'execution.json'),
+    callsDir: (id: string) => join(execDir(id), 'checkpoints'),
+    callFileName: (seq: number, callId: string) =>
+      `${String(seq).padStart(SEQ_WIDTH, '0')}-${encodeURIComponent(callId)}.json`,
+    callFile: (id: string, seq: number, callId: string) =>
+      join(
+        execDir(id),
+        'checkpoints',
+        `${String(seq).padStart(SEQ_WIDTH, '0')}-${encodeURIComponent(callId)}.json`,
+      ),
+    refsFile: (id: string) => join(execDir(id), 'reused.jsonl'),
+    logsFile: (id: string) => join(execDir(id), 'logs.jsonl'),
+  };
+}
+
+export type Layout = ReturnType<typeof createLayout>;

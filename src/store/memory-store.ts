@@ -1,0 +1,66 @@
+import { KitaruNotFoundError, type KitaruStoreError } from '../errors.js';
+import type { Store } from './store.js';
+import type { CallRecord, ExecutionRecord, LogEntry } from './types.js';
+
+interface Entry {
+  record: ExecutionRecord;
+  calls: Map<number, CallRecord>;
+  logs: LogEntry[];
+}
+
+/** A store in memory, for tests and embedding; the same contract as the JSON-folder store. */
+export function createMemoryStore(): Store {
+  const executions = new Map<string, Entry>();
+
+  function entry(id: string): Entry {
+    const e = executions.get(id);
+    if (!e) throw new KitaruNotFoundError(`no execution ${id} in the memory store`);
+    return e;
+  }
+
+  return {
+    kind: 'memory',
+    location: ':memory:',
+    async createExecution(record) {
+      executions.set(record.id, { record: structuredClone(record), calls: new Map(), logs: [] });
+    },
+    async updateExecution(id, patch) {
+      const e = entry(id);
+      e.record = { ...e.record, ...structuredClone(patch) };
+    },
+    async writeCall(execId, record) {
+      entry(execId).calls.set(record.seq, structuredClone(record));
+    },
+    async appendLogs(execId, entries) {
+      entry(execId).logs.push(...structuredClone(entries));
+    },
+    async getExecution(id) {
+      return structuredClone(entry(id).record);
+    },
+    async getCalls(id) {
+      const calls = [...entry(id).calls.values()].map((c) =>
+        c.origin === 'reused' ? { ...c, reason: null, attempts: [] } : c,
+      );
+      return structuredClone(calls.sort((a, b) => a.seq - b.seq));
+    },
+    async readLogs(id) {
+      return structuredClone(entry(id).logs);
+    },
+    async listExecutions() {
+      const list = [...executions.values()]
+        .map((e) => ({ ...structuredClone(e.record), checkpointCount: e.calls.size }))
+        .sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+      return { executions: list, errors: [] as KitaruStoreError[] };
+    },
+    async resolveId(prefix) {
+      if (executions.has(prefix)) return prefix;
+      const matches = [...executions.keys()].filter((id) => id.startsWith(prefix));
+      if (matches.length === 1) return matches[0] as string;
+      throw new KitaruNotFoundError(
+        matches.length === 0
+          ? `no execution matches "${prefix}"`
+          : `"${prefix}" is ambiguous: it matches ${matches.length} executions; give more characters of the id.`,
+      );
+    },
+  };
+}

@@ -1,0 +1,30 @@
+import type { KitaruStoreError } from '../errors.js';
+import type { CallRecord, ExecutionRecord, ExecutionSummaryRecord, LogEntry } from './types.js';
+
+/**
+ * The seam between the runtime and where records live. Every implementation passes the same
+ * contract suite (`test/store/contract.ts`). Values are already encoded when they get here.
+ */
+export interface Store {
+  /** `json-folder`, `memory`, ... */
+  readonly kind: string;
+  /** Where the records are (a folder for the JSON store). */
+  readonly location: string;
+  createExecution(record: ExecutionRecord): Promise<void>;
+  /** Merges `patch` into the execution document; also makes earlier call writes durable. */
+  updateExecution(id: string, patch: Partial<ExecutionRecord>): Promise<void>;
+  /** Writes (or rewrites) one call; a `reused` call may be kept by reference to its source. */
+  writeCall(execId: string, record: CallRecord): Promise<void>;
+  /** Appends flow-level log entries. */
+  appendLogs(execId: string, entries: LogEntry[]): Promise<void>;
+  /** The execution with this exact id; `KitaruNotFoundError` if none. */
+  getExecution(id: string): Promise<ExecutionRecord>;
+  /** Every call of an execution in call order, reused calls resolved to their source's output. */
+  getCalls(id: string): Promise<CallRecord[]>;
+  /** Flow-level log entries in order. */
+  readLogs(id: string): Promise<LogEntry[]>;
+  /** Every readable execution, newest first, and an error for each unreadable one. */
+  listExecutions(): Promise<{ executions: ExecutionSummaryRecord[]; errors: KitaruStoreError[] }>;
+  /** The full id for a unique prefix; `KitaruNotFoundError` if none or several match. */
+  resolveId(prefix: string): Promise<string>;
+}

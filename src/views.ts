@@ -1,0 +1,118 @@
+import type { ErrorRecord } from './errors.js';
+import { decodeValue } from './serialization.js';
+import { effectiveStatus } from './store/liveness.js';
+import type {
+  AttemptRecord,
+  CallOrigin,
+  CallReason,
+  CallRecord,
+  CallStatus,
+  ExecutionRecord,
+  ExecutionStatus,
+  LogEntry,
+  ReplayRecord,
+} from './store/types.js';
+
+/** One attempt of a call. */
+export interface AttemptView {
+  attempt: number;
+  status: CallStatus;
+  startedAt: string;
+  endedAt: string;
+  durationMs: number;
+  error: ErrorRecord | null;
+  logs: LogEntry[];
+}
+
+/** One call of an execution. */
+export interface CheckpointView {
+  id: string;
+  name: string;
+  type: string | null;
+  status: CallStatus;
+  origin: CallOrigin;
+  reason: CallReason | null;
+  sourceExecId: string | null;
+  output: unknown;
+  attempts: AttemptView[];
+}
+
+/** An execution without its calls, as `list` shows it. */
+export interface ExecutionSummary {
+  id: string;
+  flow: { name: string; file: string | null };
+  status: ExecutionStatus;
+  args: unknown;
+  output: unknown;
+  error: ErrorRecord | null;
+  originalExecId: string | null;
+  replay: ReplayRecord | null;
+  flowAttempts: number;
+  host: string;
+  createdAt: string;
+  endedAt: string | null;
+  durationMs: number | null;
+  checkpointCount: number;
+}
+
+/** An execution with every call and attempt. */
+export interface Execution extends Omit<ExecutionSummary, 'checkpointCount'> {
+  checkpoints: CheckpointView[];
+}
+
+const keep = (v: unknown) => v;
+
+function ms(from: string, to: string | null): number | null {
+  return to === null ? null : Date.parse(to) - Date.parse(from);
+}
+
+function attemptView(a: AttemptRecord): AttemptView {
+  return { ...a, durationMs: ms(a.startedAt, a.endedAt) ?? 0 };
+}
+
+/** A call as the client (`decode`) or the CLI's JSON (stored encoding) shows it. */
+export function checkpointView(c: CallRecord, decode: boolean): CheckpointView {
+  return {
+    id: c.id,
+    name: c.name,
+    type: c.type,
+    status: c.status,
+    origin: c.origin,
+    reason: c.reason,
+    sourceExecId: c.sourceExecId,
+    output: (decode ? decodeValue : keep)(c.output),
+    attempts: c.attempts.map(attemptView),
+  };
+}
+
+function base(r: ExecutionRecord, decode: boolean): Omit<ExecutionSummary, 'checkpointCount'> {
+  const value = decode ? decodeValue : keep;
+  return {
+    id: r.id,
+    flow: { name: r.flow.name, file: r.flow.file },
+    status: effectiveStatus(r),
+    args: value(r.args),
+    output: value(r.output),
+    error: r.error,
+    originalExecId: r.originalExecId,
+    replay: r.replay,
+    flowAttempts: r.flowAttempts,
+    host: r.host,
+    createdAt: r.createdAt,
+    endedAt: r.endedAt,
+    durationMs: ms(r.createdAt, r.endedAt),
+  };
+}
+
+/** An execution summary. */
+export function summaryView(
+  r: ExecutionRecord & { checkpointCount: number },
+  decode: boolean,
+): ExecutionSummary {
+  return { ...base(r, decode), checkpointCount: r.checkpointCount };
+}
+
+/** A whole execution. */
+export function executionView(r: ExecutionRecord, calls: CallRecord[], decode: boolean): Execution {
+  return { ...base(r, decode), checkpoints: calls.map((c) => checkpointView(c, decode)) };
+}

@@ -1,0 +1,179 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { Store } from '../../src/store/store.js';
+import { type CallRecord, type ExecutionRecord, SCHEMA_VERSION } from '../../src/store/types.js';
+
+let n = 0;
+function execution(id: string, over: Partial<ExecutionRecord> = {}): ExecutionRecord {
+  return {
+    schemaVersion: SCHEMA_VERSION,
+    id,
+    flow: { name: 'f', file: 'f.ts', sourceHash: null },
+    status: 'running',
+    args: [1],
+    output: null,
+    error: null,
+    originalExecId: null,
+    replay: null,
+    pid: process.pid,
+    host: 'h',
+    createdAt: new Date(Date.now() + n++).toISOString(),
+    endedAt: null,
+    flowAttempts: 1,
+    ...over,
+  };
+}
+
+function call(seq: number, id: string, over: Partial<CallRecord> = {}): CallRecord {
+  return {
+    schemaVersion: SCHEMA_VERSION,
+    seq,
+    id,
+    name: id.replace(/_\d+$/, ''),
+    type: null,
+    status: 'completed',
+    origin: 'executed',
+    reason: 'new',
+    sourceExecId: null,
+    sourceSeq: null,
+    inputHash: `h${seq}`,
+    input: [seq],
+    output: { v: seq },
+    attempts: [
+      {
+        attempt: 1,
+        status: 'completed',
+        startedAt: '2026-01-01T00:00:00.000Z',
+        endedAt: '2026-01-01T00:00:00.005Z',
+        error: null,
+        logs: [],
+      },
+    ],
+    ...over,
+  };
+}
+
+/** The behaviour every Store must have; run against each implementation. */
+export function storeContract(name: string, make: () => Store): void {
+  describe(`Store contract: ${name}`, () => {
+    it('creates an execution and reads it back as written', async () => {
+      const s = make();
+      const rec = execution('0001aaaa');
+      await s.createExecution(rec);
+      assert.deepEqual(await s.getExecution('0001aaaa'), rec);
+    });
+
+    it('merges updates into the execution document', async () => {
+      const s = make();
+      await s.createExecution(execution('0002aaaa'));
+      await s.updateExecution('0002aaaa', {
+        status: 'completed',
+        output: 'x',
+        endedAt: '2026-01-01T00:00:01.000Z',
+      });
+      const got = await s.getExecution('0002aaaa');
+      assert.equal(got.status, 'completed');
+      assert.equal(got.output, 'x');
+      assert.deepEqual(got.args, [1]);
+    });
+
+    it('returns calls in call order, whatever order they were written in', async () => {
+      const s = make();
+      await s.createExecution(execution('0003aaaa'));
+      await s.writeCall('0003aaaa', call(2, 'c'));
+      await s.writeCall('0003aaaa', call(0, 'a'));
+      await s.writeCall('0003aaaa', call(1, 'b'));
+      assert.deepEqual(
+        (await s.getCalls('0003aaaa')).map((c) => c.id),
+        ['a', 'b', 'c'],
+      );
+    });
+
+    it('rewrites a call when a later attempt ends', async () => {
+      const s = make();
+      await s.createExecution(execution('0004aaaa'));
+      const failed = call(0, 'a', { status: 'failed', output: null });
+      await s.writeCall('0004aaaa', failed);
+      await s.writeCall('0004aaaa', call(0, 'a'));
+      const calls = await s.getCalls('0004aaaa');
+      assert.equal(calls.length, 1);
+      assert.equal(calls[0]?.status, 'completed');
+    });
+
+    it('resolves a reused call to its source output, with no attempts of its own', async () => {
+      const s = make();
+      await s.createExecution(execution('0005aaaa'));
+      await s.writeCall('0005aaaa', call(0, 'a', { type: 'llm_call', output: { answer: 42 } }));
+      await s.updateExecution('0005aaaa', { status: 'completed', endedAt: '2026-01-01T00:00:01.000Z' });
+      await s.createExecution(execution('0006aaaa', { originalExecId: '0005aaaa' }));
+      await s.writeCall(
+        '0006aaaa',
+        call(0, 'a', {
+          type: 'llm_call',
+          origin: 'reused',
+          reason: null,
+          sourceExecId: '0005aaaa',
+          sourceSeq: 0,
+          output: { answer: 42 },
+          attempts: [],
+        }),
+      );
+      await s.updateExecution('0006aaaa', { status: 'completed', endedAt: '2026-01-01T00:00:01.000Z' });
+      const [c] = await s.getCalls('0006aaaa');
+      assert.equal(c?.origin, 'reused');
+      assert.equal(c?.sourceExecId, '0005aaaa');
+      assert.deepEqual(c?.output, { answer: 42 });
+      assert.equal(c?.type, 'llm_call');
+      assert.deepEqual(c?.attempts, []);
+    });
+
+    it('appends flow-level logs in order', async () => {
+      const s = make();
+      await s.createExecution(execution('0007aaaa'));
+      await s.appendLogs('0007aaaa', [{ at: '1', stream: 'log', fields: { a: 1 } }]);
+      await s.appendLogs('0007aaaa', [{ at: '2', stream: 'log', fields: { b: 2 } }]);
+      assert.deepEqual(
+        (await s.readLogs('0007aaaa')).map((l) => l.fields),
+        [{ a: 1 }, { b: 2 }],
+      );
+    });
+
+    it('lists executions newest first, with their number of calls', async () => {
+      const s = make();
+      await s.createExecution(execution('0010aaaa'));
+      await s.createExecution(execution('0011aaaa'));
+      await s.writeCall('0011aaaa', call(0, 'a'));
+      await s.writeCall('0011aaaa', call(1, 'b'));
+      const { executions, errors } = await s.listExecutions();
+      const mine = executions.filter((e) => e.id === '0010aaaa' || e.id === '0011aaaa');
+      assert.deepEqual(
+        mine.map((e) => [e.id, e.checkpointCount]),
+        [
+          ['0011aaaa', 2],
+          ['0010aaaa', 0],
+        ],
+      );
+      assert.deepEqual(errors, []);
+    });
+
+    it('resolves unique prefixes and rejects unknown or ambiguous ones by name', async () => {
+      const s = make();
+      await s.createExecution(execution('0020abcd'));
+      await s.createExecution(execution('0020abce'));
+      assert.equal(await s.resolveId('0020abcd'), '0020abcd');
+      assert.equal(await s.resolveId('0020abce'), '0020abce');
+      await assert.rejects(s.resolveId('0020abc'), { name: 'KitaruNotFoundError', message: /ambiguous/ });
+      await assert.rejects(s.resolveId('9999'), { name: 'KitaruNotFoundError' });
+      await assert.rejects(s.getExecution('9999zzzz'), { name: 'KitaruNotFoundError' });
+    });
+
+    it('keeps values exactly as given (the store does not re-encode)', async () => {
+      const s = make();
+      const tagged = { $kitaru: 'v1', json: '2026-01-01T00:00:00.000Z', meta: { values: ['Date'], v: 1 } };
+      await s.createExecution(execution('0030aaaa', { args: [tagged] }));
+      await s.writeCall('0030aaaa', call(0, 'a', { output: tagged }));
+      assert.deepEqual((await s.getExecution('0030aaaa')).args, [tagged]);
+      assert.deepEqual((await s.getCalls('0030aaaa'))[0]?.output, tagged);
+    });
+  });
+}
