@@ -1,0 +1,187 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
+import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { checkpoint, flow, KitaruClient } from '../../src/index.js';
+import { writeFileAtomicSync } from '../../src/store/atomic-write.js';
+import { locateStoreDir } from '../../src/store/locate.js';
+import { tempDir } from '../helpers.js';
+
+const root = tempDir();
+const dir = join(root, '.kitaru');
+process.env.KITARU_DIR = dir;
+const client = new KitaruClient({ onWarning: () => {} });
+
+const double = checkpoint(function double(n: number) {
+  return n * 2;
+});
+const pipeline = flow(async function layoutFlow(n: number) {
+  return double(await double(n));
+});
+
+describe('the .kitaru folder', () => {
+  it('holds execution.json and one readable file per call, named <seq>-<call-id>.json', async () => {
+    const h = pipeline.run(3);
+    await h.wait();
+    const execDir = join(dir, 'executions', h.execId);
+    assert.deepEqual(readdirSync(join(execDir, 'checkpoints')), [
+      '000000-double.json',
+      '000001-double_2.json',
+    ]);
+    const doc = JSON.parse(readFileSync(join(execDir, 'execution.json'), 'utf8'));
+    assert.equal(doc.schemaVersion, 1);
+    assert.equal(doc.status, 'completed');
+    assert.deepEqual(doc.args, [3]);
+    assert.equal(doc.output, 12);
+    assert.equal(doc.flow.name, 'layoutFlow');
+    assert.ok(!isAbsolute(doc.flow.file), 'the flow file is relative to the folder holding .kitaru');
+    assert.equal(resolve(root, doc.flow.file), fileURLToPath(import.meta.url));
+    assert.equal(typeof doc.flow.sourceHash, 'string');
+    assert.equal(doc.pid, process.pid);
+    const call = JSON.parse(readFileSync(join(execDir, 'checkpoints', '000001-double_2.json'), 'utf8'));
+    assert.equal(call.schemaVersion, 1);
+    assert.deepEqual([call.id, call.input, call.output, call.attempts.length], ['double_2', [6], 12, 1]);
+    assert.equal(typeof call.inputHash, 'string');
+  });
+
+  it('keeps a fully reused replay by reference: no call file written', async () => {
+    const h = pipeline.run(4);
+    await h.wait();
+    const ex = await client.executions.replay(h.execId);
+    const execDir = join(dir, 'executions', ex.id);
+    assert.deepEqual(readdirSync(join(execDir, 'checkpoints')), []);
+    const refs = readFileSync(join(execDir, 'reused.jsonl'), 'utf8').trim().split('\n');
+    assert.equal(refs.length, 2);
+    assert.deepEqual(
+      ex.checkpoints.map((c) => c.output),
+      [8, 16],
+    );
+  });
+
+  it('leaves no temp files behind', () => {
+    for (const id of readdirSync(join(dir, 'executions'))) {
+      const files = readdirSync(join(dir, 'executions', id, 'checkpoints'));
+      assert.deepEqual(
+        files.filter((f) => f.endsWith('.tmp')),
+        [],
+      );
+    }
+  });
+
+  it('writes atomically with fsync when asked', () => {
+    const file = join(root, 'atomic.json');
+    writeFileAtomicSync(file, '{"a":1}', true);
+    writeFileAtomicSync(file, '{"a":2}', true);
+    assert.equal(readFileSync(file, 'utf8'), '{"a":2}');
+  });
+
+  it('runs with KITARU_FSYNC=1', async () => {
+    process.env.KITARU_FSYNC = '1';
+    try {
+      const h = pipeline.run(5);
+      assert.equal(await h.wait(), 20);
+    } finally {
+      delete process.env.KITARU_FSYNC;
+    }
+  });
+});
+
+describe('corrupt and foreign files', () => {
+  it('a truncated execution.json is a KitaruStoreError naming the file, and list shows the others', async () => {
+    const good = pipeline.run(1);
+    await good.wait();
+    const bad = pipeline.run(2);
+    await bad.wait();
+    const file = join(dir, 'executions', bad.execId, 'execution.json');
+    writeFileSync(file, readFileSync(file, 'utf8').slice(0, 40));
+    await assert.rejects(client.executions.get(bad.execId), {
+      name: 'KitaruStoreError',
+      message: new RegExp(`${bad.execId}/execution\\.json: not valid JSON`),
+    });
+    const warnings: string[] = [];
+    const list = await new KitaruClient({ onWarning: (m) => warnings.push(m) }).executions.list();
+    assert.ok(list.some((e) => e.id === good.execId));
+    assert.ok(!list.some((e) => e.id === bad.execId));
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0] ?? '', /execution\.json/);
+  });
+
+  it('a corrupt call file is a KitaruStoreError naming it', async () => {
+    const h = pipeline.run(7);
+    await h.wait();
+    const file = join(dir, 'executions', h.execId, 'checkpoints', '000000-double.json');
+    writeFileSync(file, '{"schemaVersion": 1, "id": 3}');
+    await assert.rejects(client.executions.get(h.execId), {
+      name: 'KitaruStoreError',
+      message: /000000-double\.json/,
+    });
+  });
+
+  it('a document from a newer kitaru says so', async () => {
+    const h = pipeline.run(8);
+    await h.wait();
+    const file = join(dir, 'executions', h.execId, 'execution.json');
+    const doc = JSON.parse(readFileSync(file, 'utf8'));
+    writeFileSync(file, JSON.stringify({ ...doc, schemaVersion: 99 }));
+    await assert.rejects(client.executions.get(h.execId), { name: 'KitaruStoreError', message: /newer/ });
+  });
+});
+
+describe('crashed executions', () => {
+  it('a running record whose pid is gone on this host reads as crashed; another host stays running', async () => {
+    const h = pipeline.run(9);
+    await h.wait();
+    const dead = spawnSync(process.execPath, [
+      '-e',
+      'process.stdout.write(String(process.pid))',
+    ]).stdout.toString();
+    const file = join(dir, 'executions', h.execId, 'execution.json');
+    const doc = JSON.parse(readFileSync(file, 'utf8'));
+    writeFileSync(file, JSON.stringify({ ...doc, status: 'running', endedAt: null, pid: Number(dead) }));
+    assert.equal((await client.executions.get(h.execId)).status, 'crashed');
+    const crashed = await client.executions.list({ status: 'crashed' });
+    assert.deepEqual(
+      crashed.map((e) => e.id),
+      [h.execId],
+    );
+    writeFileSync(
+      file,
+      JSON.stringify({ ...doc, status: 'running', endedAt: null, pid: 1, host: 'elsewhere' }),
+    );
+    const ex = await client.executions.get(h.execId);
+    assert.equal(ex.status, 'running');
+    assert.equal(ex.host, 'elsewhere');
+    await assert.rejects(client.executions.replay(h.execId), {
+      name: 'KitaruStateError',
+      message: /running/,
+    });
+  });
+});
+
+describe('finding the store', () => {
+  it('uses --dir, then KITARU_DIR, then the nearest .kitaru upwards, then ./.kitaru', () => {
+    const base = tempDir();
+    const deep = join(base, 'a', 'b');
+    mkdirSync(deep, { recursive: true });
+    const saved = process.env.KITARU_DIR;
+    delete process.env.KITARU_DIR;
+    try {
+      assert.equal(locateStoreDir(undefined, deep), join(deep, '.kitaru'));
+      mkdirSync(join(base, '.kitaru'));
+      assert.equal(locateStoreDir(undefined, deep), join(base, '.kitaru'));
+      process.env.KITARU_DIR = 'env-store';
+      assert.equal(locateStoreDir(undefined, deep), join(deep, 'env-store'));
+      assert.equal(locateStoreDir('given', deep), join(deep, 'given'));
+    } finally {
+      process.env.KITARU_DIR = saved;
+    }
+  });
+
+  it('reads a folder that does not exist yet as an empty store', async () => {
+    const empty = new KitaruClient({ dir: join(tempDir(), 'nothing-here') });
+    assert.deepEqual(await empty.executions.list(), []);
+    await assert.rejects(empty.executions.get('01abc'), { name: 'KitaruNotFoundError' });
+  });
+});
