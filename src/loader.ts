@@ -41,7 +41,8 @@ function describeLoadError(err: unknown, file: string): string {
   if (e?.code === 'ERR_MODULE_NOT_FOUND' || e?.code === 'MODULE_NOT_FOUND') {
     const spec = message.match(/Cannot find (?:module|package) '([^']+)'/)?.[1] ?? '?';
     const from = message.match(/imported from (.+)$/m)?.[1] ?? message.match(/^- (.+)$/m)?.[1] ?? file;
-    const short = spec.startsWith('/') ? relative(resolve(from, '..'), spec) : spec;
+    let short = spec.startsWith('/') ? relative(resolve(from, '..'), spec) : spec;
+    if (spec.startsWith('/') && !short.startsWith('.')) short = `./${short}`;
     const line = lineOf(from, short.replace(/^\.\//, '')) ?? lineOf(from, short);
     return `${display(from)}${line ? `:${line}` : ''}: cannot find module '${short}'`;
   }

@@ -35,6 +35,9 @@ function collect(value: string, previous: string[]): string[] {
 /** Runs the CLI with `argv` (as `process.argv`); returns the exit code. Never calls `process.exit`. */
 export async function runCli(argv: string[]): Promise<number> {
   const json = argv.includes('--json');
+  // --json sends user output to stderr by replacing stdout.write (see createIO); keep the real one.
+  const realWrite = process.stdout.write;
+  const writeOut = realWrite.bind(process.stdout);
   let command = 'kitaru';
   let exitCode = 0;
   let signals: SignalWatch | undefined;
@@ -129,16 +132,14 @@ export async function runCli(argv: string[]): Promise<number> {
       if (err.exitCode === 0) return 0;
       if (json) {
         const message = commanderMessage.replace(/^error: /, '').trim() || err.message;
-        process.stdout.write(
-          `${JSON.stringify({ command, error: { type: 'KitaruUsageError', message } })}\n`,
-        );
+        writeOut(`${JSON.stringify({ command, error: { type: 'KitaruUsageError', message } })}\n`);
       }
       return 2;
     }
     const known = isKitaruError(err);
     const e = err as Error;
     const type = known ? e.name : 'Error';
-    if (json) process.stdout.write(`${JSON.stringify({ command, error: { type, message: e.message } })}\n`);
+    if (json) writeOut(`${JSON.stringify({ command, error: { type, message: e.message } })}\n`);
     else {
       process.stderr.write(`kitaru: error: ${e.message ?? String(err)}\n`);
       if (!known || process.env.KITARU_DEBUG) process.stderr.write(`${e.stack ?? ''}\n`);
@@ -146,5 +147,6 @@ export async function runCli(argv: string[]): Promise<number> {
     return 2;
   } finally {
     signals?.dispose();
+    process.stdout.write = realWrite;
   }
 }
