@@ -88,12 +88,12 @@ function isOptions(value: unknown): value is MapOptions {
  *   return (await fetch(url)).text();
  * });
  */
-export function checkpoint<A extends unknown[], R>(fn: (...args: A) => R): Checkpoint<A, R>;
-export function checkpoint<A extends unknown[], R>(name: string, fn: (...args: A) => R): Checkpoint<A, R>;
-export function checkpoint<A extends unknown[], R>(
+export function checkpoint<F extends UserFn>(fn: F): Checkpoint<Parameters<F>, ReturnType<F>>;
+export function checkpoint<F extends UserFn>(name: string, fn: F): Checkpoint<Parameters<F>, ReturnType<F>>;
+export function checkpoint<F extends UserFn>(
   options: CheckpointOptions,
-  fn: (...args: A) => R,
-): Checkpoint<A, R>;
+  fn: F,
+): Checkpoint<Parameters<F>, ReturnType<F>>;
 export function checkpoint(first: unknown, second?: unknown): Checkpoint<unknown[], unknown> {
   const fn = second === undefined ? first : second;
   const options: CheckpointOptions =

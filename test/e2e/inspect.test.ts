@@ -114,7 +114,7 @@ describe('kitaru inspect, list and logs', () => {
   });
 
   it('colours only when asked: FORCE_COLOR on, NO_COLOR and --no-color off', () => {
-    const ansi = /\u001b\[/;
+    const ansi = new RegExp(`${String.fromCharCode(27)}\\[`);
     assert.match(kitaru(dir, ['inspect', agentId], { FORCE_COLOR: '1' }).stdout, ansi);
     assert.doesNotMatch(kitaru(dir, ['inspect', agentId], { FORCE_COLOR: '1', NO_COLOR: '1' }).stdout, ansi);
     assert.doesNotMatch(kitaru(dir, ['inspect', agentId, '--no-color'], { FORCE_COLOR: '1' }).stdout, ansi);
