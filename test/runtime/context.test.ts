@@ -14,8 +14,11 @@ describe('guardrails', () => {
   it('a checkpoint called outside a flow throws KitaruContextError at once', () => {
     assert.throws(() => noop(), { name: 'KitaruContextError', message: /outside a flow/ });
     assert.throws(() => noop.submit(), { name: 'KitaruContextError' });
-    assert.throws(() => noop.map([1]), { name: 'KitaruContextError' });
-    assert.throws(() => noop.product([1]), { name: 'KitaruContextError' });
+    const one = checkpoint(function one(n: number) {
+      return n;
+    });
+    assert.throws(() => one.map([1]), { name: 'KitaruContextError' });
+    assert.throws(() => one.product([1]), { name: 'KitaruContextError' });
   });
 
   it('a checkpoint called inside another checkpoint fails with KitaruContextError naming both', async () => {
