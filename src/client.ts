@@ -44,7 +44,7 @@ export class KitaruClient {
         return executions;
       },
       replay: async (id, replayOptions = {}) => {
-        const handle = await startReplay(store, id, replayOptions, { onWarning });
+        const { handle } = await startReplay(store, id, replayOptions, { onWarning });
         await handle.done;
         return getExecution(store, handle.execId, true);
       },

@@ -24,7 +24,7 @@ export async function startReplay(
   idOrPrefix: string,
   options: ReplayOptions,
   hooks: { observer?: RunObserver; onWarning: (message: string) => void },
-): Promise<ExecutionHandle> {
+): Promise<{ handle: ExecutionHandle; sourceExecId: string }> {
   const id = await store.resolveId(idOrPrefix);
   const record = await store.getExecution(id);
   const status = effectiveStatus(record);
@@ -59,5 +59,5 @@ export async function startReplay(
       );
     }
   });
-  return handle;
+  return { handle, sourceExecId: id };
 }

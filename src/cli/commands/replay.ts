@@ -29,10 +29,10 @@ export async function replayCommand(
   if (options.from !== undefined) plan.from = options.from;
   const store = openStore(io.dir);
   const progress = await createProgress(io);
-  const handle = await startReplay(store, id, plan, {
+  const { handle, sourceExecId } = await startReplay(store, id, plan, {
     observer: progress.observer,
     onWarning: (m) => io.err(io.color.yellow(`warning: ${m}`)),
   });
-  if (!io.json) io.out(`execution ${handle.execId} · replay`);
+  if (!io.json) io.out(`execution ${handle.execId} · replay of ${sourceExecId}`);
   return finishRun(io, store, handle, progress, signals, 'replay');
 }

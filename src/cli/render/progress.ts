@@ -54,7 +54,8 @@ export async function createProgress(io: CliIO): Promise<Progress> {
           const mark = e.status === 'completed' ? c.green('✓') : c.red('✗');
           const why = e.reason && e.reason !== 'new' ? c.dim(` (${e.reason})`) : '';
           const tries = e.attempts > 1 ? c.dim(` ${e.attempts} attempts`) : '';
-          line(`  ${mark} ${e.callId}${type} ${formatDuration(e.durationMs)}${tries}${why}`);
+          const error = e.error ? ` ${c.red(`${e.error.type}: ${e.error.message}`)}` : '';
+          line(`  ${mark} ${e.callId}${type} ${formatDuration(e.durationMs)}${tries}${why}${error}`);
         }
         refresh();
       },
