@@ -1,22 +1,14 @@
-import type { Json } from '../serialization.js';
 import type { Store } from '../store/store.js';
-import type { AttemptRecord, CallReason } from '../store/types.js';
+import type { AttemptRecord, CallRecord } from '../store/types.js';
 import type { RunObserver } from './observer.js';
 import type { ReplayPlan } from './replay-plan.js';
 import type { AttemptScope, RunApi } from './state.js';
 
 /** An attempt in flight, so a cancellation can record it as failed. */
 export interface InFlight {
-  seq: number;
-  callId: string;
-  name: string;
-  type: string | null;
-  reason: CallReason;
-  input: Json;
-  inputHash: string;
+  record: CallRecord;
   scope: AttemptScope;
   startedAt: Date;
-  attempts: AttemptRecord[];
 }
 
 /** Everything one execution keeps in memory while it runs. */
