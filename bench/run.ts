@@ -1,0 +1,186 @@
+// npm run bench: kitaru against raw-fs baselines, as ratios measured in one run (see README, Performance).
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { KitaruClient } from 'kitaru';
+import { JSONFilePreset } from 'lowdb/node';
+import fanOut from './flows/fan-out.js';
+import seq from './flows/seq.js';
+import three from './flows/three.js';
+import { type Figure, figure, median, record, time } from './measure.js';
+import { rawCalls, rawExecDir, rawSmallFlow } from './raw.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repo = join(here, '..');
+const reps = Number(process.env.BENCH_REPS ?? 7);
+const root = mkdtempSync(join(tmpdir(), 'kitaru-bench-'));
+const store = join(root, 'project', '.kitaru');
+process.env.KITARU_DIR = store;
+delete process.env.KITARU_FSYNC;
+const client = new KitaruClient();
+let rawSeq = 0;
+const rawId = () => `raw${String(++rawSeq).padStart(19, '0')}`;
+
+const F = {
+  perCheckpoint: figure(
+    'per-checkpoint overhead',
+    '(run of 8000 - run of 0) / 8000 vs one atomic write',
+    1.25,
+  ),
+  growth: figure('growth', 'per-checkpoint cost at 8000 / at 2000', 1.1),
+  coldStart: figure('cold start', '`kitaru run hello.ts` vs `node --import tsx plain.ts`', 1.15),
+  replay: figure('replay', 'replay of the 8000-call run, all reused, vs the run', 0.2),
+  fanOut: figure('fan-out', '1000 .submit() calls, per call, vs one atomic write', 1),
+  memory: figure('memory', 'peak RSS of the 8000-call run vs the 0-call run (CLI)', 1.5),
+  smallFlows: figure('small flows', '3-step flow.run().wait(), per run, vs the same file work by hand', 1.5),
+  durable: figure('durable mode', 'per-checkpoint with KITARU_FSYNC=1 vs write+fsync+rename+dir fsync', 1.25),
+};
+
+function payloadOf(execId: string): { call: string; execution: string } {
+  const dir = join(store, 'executions', execId);
+  const files = readdirSync(join(dir, 'checkpoints')).sort();
+  return {
+    call: readFileSync(join(dir, 'checkpoints', files[Math.floor(files.length / 2)] as string), 'utf8'),
+    execution: readFileSync(join(dir, 'execution.json'), 'utf8'),
+  };
+}
+
+function spawnTimed(args: string[], env: Record<string, string> = {}): number {
+  const start = performance.now();
+  const r = spawnSync(process.execPath, args, {
+    cwd: repo,
+    env: { ...process.env, ...env },
+    stdio: 'ignore',
+  });
+  if (r.status !== 0) throw new Error(`bench command failed: node ${args.join(' ')}`);
+  return performance.now() - start;
+}
+
+function peakRss(args: string[]): number {
+  const file = join(root, `rss-${Math.random()}`);
+  spawnTimed(['--import', join(here, 'rss-probe.mjs'), ...args], { KITARU_BENCH_RSS: file });
+  return Number(readFileSync(file, 'utf8'));
+}
+
+async function repetition(rep: number): Promise<void> {
+  // Sequential checkpoints, growth, replay.
+  const t0 = await time(() => seq.run(0).wait());
+  const t2k = await time(() => seq.run(2000).wait());
+  const h8k = seq.run(8000);
+  const t8k = await time(() => h8k.wait());
+  const { call, execution } = payloadOf(h8k.execId);
+  const raw8k = await time(() => rawCalls(rawExecDir(root, rawId()), 8000, call));
+  const per8k = (t8k - t0) / 8000;
+  const per2k = (t2k - t0) / 2000;
+  const rawPer = raw8k / 8000;
+  record(F.perCheckpoint, per8k / rawPer, { kitaruUs: per8k * 1000, rawWriteUs: rawPer * 1000 });
+  record(F.growth, per8k / per2k, { at2000Us: per2k * 1000, at8000Us: per8k * 1000 });
+  const tReplay = await time(() => client.executions.replay(h8k.execId));
+  record(F.replay, tReplay / t8k, { replayMs: tReplay, runMs: t8k });
+
+  // Fan-out.
+  const tFan = await time(() => fanOut.run(1000).wait());
+  const rawFan = await time(() => rawCalls(rawExecDir(root, rawId()), 1000, call));
+  record(F.fanOut, (tFan - t0) / 1000 / (rawFan / 1000), { perCallUs: ((tFan - t0) / 1000) * 1000 });
+
+  // Small flows.
+  const runs = 200;
+  const tSmall = await time(async () => {
+    for (let i = 0; i < runs; i++) await three.run(i).wait();
+  });
+  const rawSmall = await time(() => {
+    for (let i = 0; i < runs; i++) rawSmallFlow(root, rawId(), 3, call, execution);
+  });
+  record(F.smallFlows, tSmall / rawSmall, { perRunMs: tSmall / runs, rawPerRunMs: rawSmall / runs });
+
+  // Durable mode.
+  const n = 200;
+  process.env.KITARU_FSYNC = '1';
+  const d0 = await time(() => seq.run(0).wait());
+  const dN = await time(() => seq.run(n).wait());
+  delete process.env.KITARU_FSYNC;
+  const rawDurable = await time(() => rawCalls(rawExecDir(root, rawId()), n, call, true));
+  record(F.durable, (dN - d0) / n / (rawDurable / n), { perCheckpointUs: ((dN - d0) / n) * 1000 });
+
+  // Cold start, alternating which goes first.
+  const cli = [join(repo, 'bin', 'kitaru.js'), 'run', join(here, 'flows', 'hello.ts')];
+  const plain = ['--import', 'tsx', join(here, 'flows', 'plain.ts')];
+  const [a, b] =
+    rep % 2 ? [spawnTimed(plain), spawnTimed(cli)] : [spawnTimed(cli), spawnTimed(plain)].reverse();
+  record(F.coldStart, (b as number) / (a as number), { kitaruMs: b as number, tsxMs: a as number });
+
+  // Memory, through the CLI.
+  const seqFile = join(here, 'flows', 'seq.ts');
+  const rss0 = peakRss([join(repo, 'bin', 'kitaru.js'), 'run', seqFile, '--args', '0']);
+  const rss8k = peakRss([join(repo, 'bin', 'kitaru.js'), 'run', seqFile, '--args', '8000']);
+  record(F.memory, rss8k / rss0, { rss0Mb: rss0 / 2 ** 20, rss8000Mb: rss8k / 2 ** 20 });
+}
+
+/** For context only: one lowdb document rewritten on every checkpoint, as a naive store would. */
+async function naiveLowdb(n: number): Promise<number> {
+  const dir = join(root, `naive-${n}`);
+  mkdirSync(dir);
+  const db = await JSONFilePreset<{ calls: unknown[] }>(join(dir, 'db.json'), { calls: [] });
+  return time(async () => {
+    for (let i = 0; i < n; i++) {
+      db.data.calls.push({ id: `tiny_${i + 1}`, status: 'completed', input: [i], output: i + 1 });
+      await db.write();
+    }
+  });
+}
+
+function fmt(v: number): string {
+  return v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2);
+}
+
+async function main(): Promise<void> {
+  console.error(`kitaru bench: ${reps} repetitions, store in ${root}`);
+  await seq.run(500).wait(); // warm up the JIT and the file system
+  for (let rep = 0; rep < reps; rep++) {
+    await repetition(rep);
+    console.error(`  repetition ${rep + 1}/${reps} done`);
+  }
+  const naive2k = await naiveLowdb(2000);
+  const naive8k = await naiveLowdb(8000);
+  const rows = Object.values(F).map((f: Figure) => {
+    const ratio = median(f.ratios);
+    const context = Object.entries(f.context)
+      .map(([k, v]) => `${k} ${fmt(median(v))}`)
+      .join(', ');
+    return {
+      figure: f.name,
+      how: f.how,
+      ratio,
+      target: f.target,
+      pass: ratio <= f.target,
+      context,
+      ratios: f.ratios,
+    };
+  });
+  const naive = {
+    perCheckpointUsAt2000: (naive2k / 2000) * 1000,
+    perCheckpointUsAt8000: (naive8k / 8000) * 1000,
+  };
+  console.log('| figure | median ratio | target | result | context (medians) |');
+  console.log('|---|---|---|---|---|');
+  for (const r of rows) {
+    console.log(
+      `| ${r.figure} | ${r.ratio.toFixed(2)}x | <= ${r.target}x | ${r.pass ? 'pass' : 'MISS'} | ${r.context} |`,
+    );
+  }
+  console.log(
+    `\nContext: a single lowdb document rewritten on every checkpoint costs ${fmt(naive.perCheckpointUsAt2000)} us ` +
+      `per checkpoint at 2000 calls and ${fmt(naive.perCheckpointUsAt8000)} us at 8000.`,
+  );
+  const out = join(here, 'results.json');
+  writeFileSync(
+    out,
+    `${JSON.stringify({ date: new Date().toISOString(), node: process.version, reps, figures: rows, naiveLowdb: naive }, null, 2)}\n`,
+  );
+  console.error(`figures written to ${out}`);
+  rmSync(root, { recursive: true, force: true });
+}
+
+await main();
