@@ -5,11 +5,13 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { build } from 'esbuild';
 
 rmSync('dist', { recursive: true, force: true });
+// Small dependencies are bundled in: one file loads far faster than a tree of ESM modules, and
+// start-up is part of every `kitaru run`. tsx (and esbuild under it) and ora stay external.
 const common = {
   bundle: true,
   platform: 'node',
   target: 'node20',
-  packages: 'external',
+  external: ['tsx', 'tsx/*', 'esbuild', 'ora'],
   logLevel: 'warning',
 };
 await Promise.all([
@@ -19,6 +21,10 @@ await Promise.all([
     outdir: 'dist',
     format: 'esm',
     splitting: true,
+    // Bundled CommonJS dependencies (commander) call require() for Node built-ins.
+    banner: {
+      js: "import { createRequire as __kitaruRequire } from 'node:module';\nconst require = __kitaruRequire(import.meta.url);",
+    },
     chunkNames: 'chunks/[name]-[hash]',
   }),
   build({ ...common, entryPoints: ['src/index.ts'], outfile: 'dist/index.cjs', format: 'cjs' }),

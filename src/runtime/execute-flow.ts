@@ -51,9 +51,22 @@ function callUser(fn: (...args: unknown[]) => unknown, args: unknown[]): unknown
   return fn(...args);
 }
 
-function flowFile(def: FlowDef, store: Store): string | null {
-  if (!def.file) return null;
-  return isAbsolute(store.location) ? relative(dirname(store.location), def.file) : def.file;
+// Worked out once per process (flow, store): a small flow's run should cost its writes, not this.
+const HOST = hostname();
+const sourceHashes = new Map<string, string | null>();
+const relativeFiles = new Map<string, string>();
+
+function flowIdentity(def: FlowDef, store: Store): ExecutionRecord['flow'] {
+  if (!def.file) return { name: def.name, file: null, sourceHash: null };
+  let sourceHash = sourceHashes.get(def.file);
+  if (sourceHash === undefined) sourceHashes.set(def.file, (sourceHash = hashSource(def.file)));
+  const key = `${store.location}\0${def.file}`;
+  let file = relativeFiles.get(key);
+  if (file === undefined) {
+    file = isAbsolute(store.location) ? relative(dirname(store.location), def.file) : def.file;
+    relativeFiles.set(key, file);
+  }
+  return { name: def.name, file, sourceHash };
 }
 
 /** Starts an execution of `def` and returns its handle at once. */
@@ -92,7 +105,7 @@ export function startExecution(def: FlowDef, options: StartOptions): ExecutionHa
   const record: ExecutionRecord = {
     schemaVersion: SCHEMA_VERSION,
     id: execId,
-    flow: { name: def.name, file: flowFile(def, store), sourceHash: def.file ? hashSource(def.file) : null },
+    flow: flowIdentity(def, store),
     status: 'running',
     args,
     output: null,
@@ -100,7 +113,7 @@ export function startExecution(def: FlowDef, options: StartOptions): ExecutionHa
     originalExecId: options.plan?.sourceExecId ?? null,
     replay: options.plan?.record() ?? null,
     pid: process.pid,
-    host: hostname(),
+    host: HOST,
     createdAt: new Date().toISOString(),
     endedAt: null,
     flowAttempts: 1,

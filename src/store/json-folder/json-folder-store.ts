@@ -69,6 +69,8 @@ function appendDurably(file: string, text: string): void {
 export function createJsonFolderStore(root: string): Store {
   const layout = createLayout(root);
   const docs = new Map<string, Low<ExecutionRecord>>();
+  /** Per live execution: its calls folder and whether to fsync (read once, not per call). */
+  const live = new Map<string, { callsDir: string; durable: boolean }>();
   const pendingRefs = new Map<string, CallRef[]>();
 
   function flushRefs(execId: string): void {
@@ -111,7 +113,9 @@ export function createJsonFolderStore(root: string): Store {
     location: root,
 
     async createExecution(record) {
-      mkdirSync(layout.callsDir(record.id), { recursive: true });
+      const callsDir = layout.callsDir(record.id);
+      mkdirSync(callsDir, { recursive: true });
+      live.set(record.id, { callsDir, durable: fsyncWanted() });
       const db = new Low<ExecutionRecord>(createExecutionAdapter(layout.execFile(record.id)), record);
       await db.write();
       if (fsyncWanted()) syncDir(layout.executions);
@@ -123,8 +127,10 @@ export function createJsonFolderStore(root: string): Store {
       const db = await openDoc(id);
       db.data = { ...db.data, ...patch };
       await db.write();
-      if (db.data.endedAt) docs.delete(id);
-      else docs.set(id, db);
+      if (db.data.endedAt) {
+        docs.delete(id);
+        live.delete(id);
+      } else docs.set(id, db);
     },
 
     async writeCall(execId, record) {
@@ -142,7 +148,11 @@ export function createJsonFolderStore(root: string): Store {
         if (refs.length >= REF_FLUSH_AT) flushRefs(execId);
         return;
       }
-      writeFileAtomicSync(layout.callFile(execId, record.seq, record.id), JSON.stringify(record, null, 2));
+      const at = live.get(execId);
+      const name = layout.callFileName(record.seq, record.id);
+      const data = JSON.stringify(record, null, 2);
+      if (at) writeFileAtomicSync(`${at.callsDir}/${name}`, data, at.durable);
+      else writeFileAtomicSync(layout.callFile(execId, record.seq, record.id), data);
     },
 
     async appendLogs(execId, entries) {

@@ -3,6 +3,13 @@ import { join } from 'node:path';
 /** Digits of the zero-padded call position in a call file name. */
 const SEQ_WIDTH = 6;
 
+const SAFE = /^[\w.-]+$/;
+
+/** `<seq>-<call-id>.json`, the call id escaped if it has characters unsafe in a file name. */
+function callFileName(seq: number, callId: string): string {
+  return `${String(seq).padStart(SEQ_WIDTH, '0')}-${SAFE.test(callId) ? callId : encodeURIComponent(callId)}.json`;
+}
+
 /** Paths inside a `.kitaru/` folder (see the store format in docs/store-format.md). */
 export function createLayout(root: string) {
   const executions = join(root, 'executions');
@@ -13,14 +20,9 @@ export function createLayout(root: string) {
     execDir,
     execFile: (id: string) => join(execDir(id), 'execution.json'),
     callsDir: (id: string) => join(execDir(id), 'checkpoints'),
-    callFileName: (seq: number, callId: string) =>
-      `${String(seq).padStart(SEQ_WIDTH, '0')}-${encodeURIComponent(callId)}.json`,
+    callFileName,
     callFile: (id: string, seq: number, callId: string) =>
-      join(
-        execDir(id),
-        'checkpoints',
-        `${String(seq).padStart(SEQ_WIDTH, '0')}-${encodeURIComponent(callId)}.json`,
-      ),
+      join(execDir(id), 'checkpoints', callFileName(seq, callId)),
     refsFile: (id: string) => join(execDir(id), 'reused.jsonl'),
     logsFile: (id: string) => join(execDir(id), 'logs.jsonl'),
   };
