@@ -5,6 +5,9 @@ import type { CheckpointView, Execution } from '../../views.js';
 import type { CliIO } from '../io.js';
 import { formatDuration, formatValue, paintStatus, replayCommand, table } from '../render/format.js';
 
+/** Stack frames of Node itself and of kitaru's runtime, left out of `--attempts`. */
+const INTERNAL_FRAME = /\(node:|at node:|callUser|[\\/]dist[\\/](?:index|cli)\.js|[\\/]dist[\\/]chunks[\\/]/;
+
 function callDuration(c: CheckpointView): number | null {
   const first = c.attempts[0];
   const last = c.attempts[c.attempts.length - 1];
@@ -69,9 +72,10 @@ function attemptLines(io: CliIO, c: CheckpointView): string[] {
       lines.push(`    ${k.red(`${a.error.type}: ${a.error.message}`)}`);
       const frames = (a.error.stack ?? '')
         .split('\n')
-        .filter((l) => l.trim().startsWith('at '))
+        .filter((l) => l.trim().startsWith('at ') && !INTERNAL_FRAME.test(l))
         .slice(0, 3);
-      for (const f of frames) lines.push(k.dim(`      ${f.trim()}`));
+      const cwd = `${process.cwd()}/`;
+      for (const f of frames) lines.push(k.dim(`      ${f.trim().replaceAll(cwd, '')}`));
     }
     for (const log of a.logs) lines.push(k.dim(`    ${formatLog(log)}`));
     if (a.status === 'completed') lines.push(`    output ${formatValue(c.output)}`);

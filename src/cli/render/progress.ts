@@ -39,9 +39,9 @@ export async function createProgress(io: CliIO): Promise<Progress> {
         refresh();
       },
       attemptFailed(e) {
-        const then = e.willRetry ? c.yellow('retrying') : c.red('giving up');
+        if (!e.willRetry) return; // the call's own line follows, with the error
         line(
-          `  ${c.yellow('!')} ${e.callId} attempt ${e.attempt} failed: ${e.error.type}: ${e.error.message} (${then})`,
+          `  ${c.yellow('!')} ${e.callId} attempt ${e.attempt} failed: ${e.error.type}: ${e.error.message} (retrying)`,
         );
       },
       callEnded(e) {
