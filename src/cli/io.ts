@@ -42,6 +42,8 @@ export function createIO(options: { json: boolean; noColor: boolean; dir: string
     err: (text) => {
       process.stderr.write(text.endsWith('\n') ? text : `${text}\n`);
     },
-    interactive: !options.json && Boolean(process.stderr.isTTY) && !process.env.CI,
+    // A spinner needs a real terminal with a width (a zero-column pty would make it misdraw).
+    interactive:
+      !options.json && Boolean(process.stderr.isTTY) && (process.stderr.columns ?? 0) > 0 && !process.env.CI,
   };
 }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import fs, { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { syncBuiltinESMExports } from 'node:module';
 import { isAbsolute, join, resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -77,13 +78,27 @@ describe('the .kitaru folder', () => {
     assert.equal(readFileSync(file, 'utf8'), '{"a":2}');
   });
 
-  it('runs with KITARU_FSYNC=1', async () => {
-    process.env.KITARU_FSYNC = '1';
+  it('fsyncs every file and its folder with KITARU_FSYNC=1, and nothing without', async () => {
+    // Count fsync calls: patch node:fs and push the change to the ESM named exports.
+    const original = fs.fsyncSync;
+    let fsyncs = 0;
+    fs.fsyncSync = (fd: number) => {
+      fsyncs++;
+      original(fd);
+    };
+    syncBuiltinESMExports();
     try {
+      await pipeline.run(5).wait();
+      assert.equal(fsyncs, 0);
+      process.env.KITARU_FSYNC = '1';
       const h = pipeline.run(5);
       assert.equal(await h.wait(), 20);
+      // execution.json twice (start, end) and two call files: each the file and its folder.
+      assert.ok(fsyncs >= 8, `expected at least 8 fsyncs, saw ${fsyncs}`);
     } finally {
       delete process.env.KITARU_FSYNC;
+      fs.fsyncSync = original;
+      syncBuiltinESMExports();
     }
   });
 });

@@ -28,9 +28,11 @@ export async function createProgress(io: CliIO): Promise<Progress> {
     }
   };
   const line = (text: string) => {
-    if (spinner?.isSpinning) spinner.clear();
+    // Stop, print, restart: the spinner never has to erase lines it did not draw.
+    const spinning = spinner?.isSpinning;
+    if (spinning) spinner?.stop();
     io.err(text);
-    if (spinner?.isSpinning) spinner.render();
+    if (spinning) spinner?.start();
   };
   return {
     observer: {

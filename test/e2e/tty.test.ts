@@ -1,0 +1,45 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { describe, it } from 'node:test';
+import { stripVTControlCharacters } from 'node:util';
+import { bin, makeProject, write } from '../e2e-project.js';
+
+const FLOW = `import { checkpoint, flow } from 'kitaru';
+const slowStep = checkpoint(async function slowStep() { await new Promise((r) => setTimeout(r, 400)); return 1; });
+export default flow(async function slow() { return slowStep(); });
+`;
+const FRAMES = /[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]/;
+
+/** Runs the CLI under a pseudo-terminal (util-linux `script`), returning everything it drew. */
+function onTerminal(cwd: string, args: string[]): string {
+  const env = { ...process.env };
+  delete env.CI;
+  const command = `stty cols 100 rows 30; ${[process.execPath, bin, ...args].map((a) => `'${a}'`).join(' ')}`;
+  const r = spawnSync('script', ['-qec', command, '/dev/null'], {
+    cwd,
+    env,
+    encoding: 'utf8',
+    timeout: 20_000,
+  });
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  return stripVTControlCharacters(r.stdout);
+}
+
+describe('the spinner', () => {
+  const dir = makeProject();
+  write(dir, { 'slow.ts': FLOW });
+
+  it('names the running call on a terminal', () => {
+    const screen = onTerminal(dir, ['run', 'slow.ts']);
+    assert.match(screen, new RegExp(`${FRAMES.source} slowStep`));
+    assert.match(screen, /status: completed/);
+    assert.match(screen, /✓ slowStep \d+ms/, 'the call line is printed, not erased by the spinner');
+  });
+
+  it('never shows with --json, nor without a terminal', () => {
+    const screen = onTerminal(dir, ['run', 'slow.ts', '--json']);
+    assert.doesNotMatch(screen, FRAMES);
+    const piped = spawnSync(process.execPath, [bin, 'run', 'slow.ts'], { cwd: dir, encoding: 'utf8' });
+    assert.doesNotMatch(piped.stdout + piped.stderr, FRAMES);
+  });
+});
