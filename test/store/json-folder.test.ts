@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import fs, { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import fs, { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
 import { isAbsolute, join, resolve } from 'node:path';
 import { describe, it } from 'node:test';
@@ -45,6 +45,17 @@ describe('the .kitaru folder', () => {
     assert.equal(call.schemaVersion, 1);
     assert.deepEqual([call.id, call.input, call.output, call.attempts.length], ['double_2', [6], 12, 1]);
     assert.equal(typeof call.inputHash, 'string');
+    const index = readFileSync(join(execDir, 'calls.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    assert.deepEqual(
+      index.map((c) => [c.seq, c.id, c.output]),
+      [
+        [0, 'double', 6],
+        [1, 'double_2', 12],
+      ],
+    );
   });
 
   it('keeps a fully reused replay by reference: no call file written', async () => {
@@ -55,6 +66,17 @@ describe('the .kitaru folder', () => {
     assert.deepEqual(readdirSync(join(execDir, 'checkpoints')), []);
     const refs = readFileSync(join(execDir, 'reused.jsonl'), 'utf8').trim().split('\n');
     assert.equal(refs.length, 2);
+    const index = readFileSync(join(execDir, 'calls.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    assert.deepEqual(
+      index.map((e) => [e.ref, e.sourceExecId, e.sourceSeq]),
+      [
+        [true, h.execId, 0],
+        [true, h.execId, 1],
+      ],
+    );
     assert.deepEqual(
       ex.checkpoints.map((c) => c.output),
       [8, 16],
@@ -123,11 +145,19 @@ describe('corrupt and foreign files', () => {
     assert.match(warnings[0] ?? '', /execution\.json/);
   });
 
-  it('a corrupt call file is a KitaruStoreError naming it', async () => {
+  it('a corrupt call file is a KitaruStoreError naming it when the calls are read from their files', async () => {
     const h = pipeline.run(7);
     await h.wait();
-    const file = join(dir, 'executions', h.execId, 'checkpoints', '000000-double.json');
-    writeFileSync(file, '{"schemaVersion": 1, "id": 3}');
+    const execDir = join(dir, 'executions', h.execId);
+    // A corrupt calls.jsonl is never trusted: the call files are read instead, and they are fine.
+    writeFileSync(join(execDir, 'calls.jsonl'), '{"seq": 0, "id": "double", trunc');
+    assert.deepEqual(
+      (await client.executions.get(h.execId)).checkpoints.map((c) => c.output),
+      [14, 28],
+    );
+    // Without the index (as after a crash), a corrupt call file is reported by name.
+    rmSync(join(execDir, 'calls.jsonl'));
+    writeFileSync(join(execDir, 'checkpoints', '000000-double.json'), '{"schemaVersion": 1, "id": 3}');
     await assert.rejects(client.executions.get(h.execId), {
       name: 'KitaruStoreError',
       message: /000000-double\.json/,

@@ -1,83 +1,79 @@
-import {
-  appendFileSync,
-  closeSync,
-  fsyncSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-} from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { Low } from 'lowdb';
 import { KitaruNotFoundError, KitaruStoreError } from '../../errors.js';
 import { fsyncWanted, syncDir, writeFileAtomicSync } from '../atomic-write.js';
 import type { Store } from '../store.js';
 import type { CallRecord, ExecutionRecord, ExecutionSummaryRecord, LogEntry } from '../types.js';
+import { type CallRef, createIndexCollector, type IndexEntry, readIndex } from './call-index.js';
 import { createExecutionAdapter } from './execution-adapter.js';
+import { appendDurably, listDir, readText } from './fs-helpers.js';
 import { createLayout } from './layout.js';
 import { parseCall, parseLines } from './validate.js';
 
-/** A reused call kept by reference: its result stays in the source execution's file. */
-interface CallRef {
-  seq: number;
-  id: string;
-  name: string;
-  inputHash: string;
-  sourceExecId: string;
-  sourceSeq: number;
-}
-
 /** Buffered references are appended at least this often (and at every execution update). */
 const REF_FLUSH_AT = 512;
+/** Finished executions whose records stay parsed in memory, to resolve references quickly. */
+const CACHED_EXECUTIONS = 4;
 
-function readText(file: string): string | null {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw new KitaruStoreError(`cannot read store file ${file}: ${(err as Error).message}`, { cause: err });
-  }
+/** What the store keeps for an execution being written by this process. */
+interface LiveExecution {
+  callsDir: string;
+  /** fsync on every write (`KITARU_FSYNC=1`), read once when the execution starts. */
+  durable: boolean;
+  refs: CallRef[];
+  /** Null when this store did not see the execution start (then no index is written). */
+  index: ReturnType<typeof createIndexCollector> | null;
 }
 
-function listDir(dir: string): string[] {
-  try {
-    return readdirSync(dir);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw new KitaruStoreError(`cannot read store folder ${dir}: ${(err as Error).message}`, { cause: err });
-  }
+function isRef(entry: IndexEntry): entry is CallRef {
+  return (entry as CallRef).ref === true;
 }
 
-function appendDurably(file: string, text: string): void {
-  if (!fsyncWanted()) {
-    appendFileSync(file, text);
-    return;
-  }
-  const fd = openSync(file, 'a');
-  try {
-    appendFileSync(fd, text);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
+/** The record of a reused call: the source's result, with no attempts of its own. */
+function reusedRecord(source: CallRecord, ref: CallRef): CallRecord {
+  return {
+    schemaVersion: source.schemaVersion,
+    seq: ref.seq,
+    id: ref.id,
+    name: ref.name,
+    type: source.type,
+    status: 'completed',
+    origin: 'reused',
+    reason: null,
+    sourceExecId: ref.sourceExecId,
+    sourceSeq: ref.sourceSeq,
+    inputHash: ref.inputHash,
+    input: source.input,
+    output: source.output,
+    attempts: [],
+  };
 }
 
 /**
  * The local store: one folder per execution, `execution.json` kept with lowdb, one atomically
  * written file per call. Each checkpoint costs one small-file write; nothing rewrites a document
- * that grows with the number of calls. Reused calls are appended by reference, in batches.
+ * that grows with the number of calls. Reused calls are appended by reference, in batches. When an
+ * execution ends, `calls.jsonl` gathers its calls in one file for fast reading.
  */
 export function createJsonFolderStore(root: string): Store {
   const layout = createLayout(root);
   const docs = new Map<string, Low<ExecutionRecord>>();
-  /** Per live execution: its calls folder and whether to fsync (read once, not per call). */
-  const live = new Map<string, { callsDir: string; durable: boolean }>();
-  const pendingRefs = new Map<string, CallRef[]>();
+  const live = new Map<string, LiveExecution>();
+  const recordCache = new Map<string, Map<number, CallRecord>>();
 
-  function flushRefs(execId: string): void {
-    const refs = pendingRefs.get(execId);
-    if (!refs || refs.length === 0) return;
-    pendingRefs.delete(execId);
-    appendDurably(layout.refsFile(execId), refs.map((r) => `${JSON.stringify(r)}\n`).join(''));
+  function liveOf(id: string): LiveExecution {
+    let l = live.get(id);
+    if (!l)
+      live.set(id, (l = { callsDir: layout.callsDir(id), durable: fsyncWanted(), refs: [], index: null }));
+    return l;
+  }
+
+  function flushRefs(id: string): void {
+    const l = live.get(id);
+    if (!l || l.refs.length === 0) return;
+    const text = l.refs.map((r) => `${JSON.stringify(r)}\n`).join('');
+    l.refs = [];
+    appendDurably(layout.refsFile(id), text, l.durable);
   }
 
   async function openDoc(id: string): Promise<Low<ExecutionRecord>> {
@@ -85,8 +81,9 @@ export function createJsonFolderStore(root: string): Store {
     if (cached) return cached;
     const db = new Low<ExecutionRecord>(createExecutionAdapter(layout.execFile(id)), null as never);
     await db.read();
-    if (!db.data)
+    if (!db.data) {
       throw new KitaruNotFoundError(`no execution ${id} in ${root}. List executions with \`kitaru list\`.`);
+    }
     return db;
   }
 
@@ -96,10 +93,36 @@ export function createJsonFolderStore(root: string): Store {
     return parseCall(file, text);
   }
 
-  function readRefs(id: string): CallRef[] {
-    const file = layout.refsFile(id);
-    const text = readText(file);
-    return text === null ? [] : parseLines<CallRef>(file, text);
+  /** The parsed records of a finished execution by seq, from its index; null if it has none. */
+  function recordsOf(id: string): Map<number, CallRecord> | null {
+    const hit = recordCache.get(id);
+    if (hit) return hit;
+    const entries = readIndex(layout.indexFile(id));
+    if (!entries) return null;
+    const bySeq = new Map<number, CallRecord>();
+    for (const e of entries) if (!isRef(e)) bySeq.set(e.seq, e);
+    recordCache.set(id, bySeq);
+    if (recordCache.size > CACHED_EXECUTIONS) recordCache.delete(recordCache.keys().next().value as string);
+    return bySeq;
+  }
+
+  function resolveRef(ref: CallRef): CallRecord {
+    const source =
+      recordsOf(ref.sourceExecId)?.get(ref.sourceSeq) ??
+      readCallFile(layout.callFile(ref.sourceExecId, ref.sourceSeq, ref.id));
+    return reusedRecord(source, ref);
+  }
+
+  /** Calls from the call files and references (an execution still running, or one that crashed). */
+  function scanCalls(id: string): CallRecord[] {
+    const dir = layout.callsDir(id);
+    const calls = listDir(dir)
+      .filter((f) => f.endsWith('.json'))
+      .map((f) => readCallFile(`${dir}/${f}`));
+    const refsText = readText(layout.refsFile(id));
+    const refs = refsText === null ? [] : parseLines<CallRef>(layout.refsFile(id), refsText);
+    for (const ref of [...refs, ...(live.get(id)?.refs ?? [])]) calls.push(resolveRef(ref));
+    return calls.sort((a, b) => a.seq - b.seq);
   }
 
   function countCalls(id: string): number {
@@ -113,12 +136,17 @@ export function createJsonFolderStore(root: string): Store {
     location: root,
 
     async createExecution(record) {
-      const callsDir = layout.callsDir(record.id);
-      mkdirSync(callsDir, { recursive: true });
-      live.set(record.id, { callsDir, durable: fsyncWanted() });
+      const l: LiveExecution = {
+        callsDir: layout.callsDir(record.id),
+        durable: fsyncWanted(),
+        refs: [],
+        index: createIndexCollector(),
+      };
+      mkdirSync(l.callsDir, { recursive: true });
+      live.set(record.id, l);
       const db = new Low<ExecutionRecord>(createExecutionAdapter(layout.execFile(record.id)), record);
       await db.write();
-      if (fsyncWanted()) syncDir(layout.executions);
+      if (l.durable) syncDir(layout.executions);
       docs.set(record.id, db);
     },
 
@@ -126,38 +154,45 @@ export function createJsonFolderStore(root: string): Store {
       flushRefs(id);
       const db = await openDoc(id);
       db.data = { ...db.data, ...patch };
-      await db.write();
       if (db.data.endedAt) {
+        const l = live.get(id);
+        const index = l?.index?.text();
+        if (l && index != null) writeFileAtomicSync(layout.indexFile(id), index, l.durable);
+        await db.write();
         docs.delete(id);
         live.delete(id);
-      } else docs.set(id, db);
+      } else {
+        await db.write();
+        docs.set(id, db);
+      }
     },
 
     async writeCall(execId, record) {
+      const l = liveOf(execId);
       if (record.origin === 'reused' && record.sourceExecId && record.sourceSeq !== null) {
-        let refs = pendingRefs.get(execId);
-        if (!refs) pendingRefs.set(execId, (refs = []));
-        refs.push({
+        const ref: CallRef = {
+          ref: true,
           seq: record.seq,
           id: record.id,
           name: record.name,
           inputHash: record.inputHash,
           sourceExecId: record.sourceExecId,
           sourceSeq: record.sourceSeq,
-        });
-        if (refs.length >= REF_FLUSH_AT) flushRefs(execId);
+        };
+        l.refs.push(ref);
+        l.index?.put(record.seq, JSON.stringify(ref));
+        if (l.refs.length >= REF_FLUSH_AT) flushRefs(execId);
         return;
       }
-      const at = live.get(execId);
-      const name = layout.callFileName(record.seq, record.id);
-      const data = JSON.stringify(record, null, 2);
-      if (at) writeFileAtomicSync(`${at.callsDir}/${name}`, data, at.durable);
-      else writeFileAtomicSync(layout.callFile(execId, record.seq, record.id), data);
+      const data = JSON.stringify(record);
+      writeFileAtomicSync(`${l.callsDir}/${layout.callFileName(record.seq, record.id)}`, data, l.durable);
+      l.index?.put(record.seq, data);
     },
 
     async appendLogs(execId, entries) {
       if (entries.length === 0) return;
-      appendDurably(layout.logsFile(execId), entries.map((e) => `${JSON.stringify(e)}\n`).join(''));
+      const text = entries.map((e) => `${JSON.stringify(e)}\n`).join('');
+      appendDurably(layout.logsFile(execId), text, live.get(execId)?.durable ?? fsyncWanted());
     },
 
     async getExecution(id) {
@@ -167,24 +202,20 @@ export function createJsonFolderStore(root: string): Store {
 
     async getCalls(id) {
       await openDoc(id);
-      const dir = layout.callsDir(id);
-      const calls = listDir(dir)
-        .filter((f) => f.endsWith('.json'))
-        .map((f) => readCallFile(`${dir}/${f}`));
-      for (const ref of [...readRefs(id), ...(pendingRefs.get(id) ?? [])]) {
-        const source = readCallFile(layout.callFile(ref.sourceExecId, ref.sourceSeq, ref.id));
-        calls.push({
-          ...source,
-          seq: ref.seq,
-          status: 'completed',
-          origin: 'reused',
-          reason: null,
-          sourceExecId: ref.sourceExecId,
-          sourceSeq: ref.sourceSeq,
-          attempts: [],
-        });
+      const entries = live.has(id) ? null : readIndex(layout.indexFile(id));
+      if (!entries) return scanCalls(id);
+      const bySeq = new Map<number, CallRecord>();
+      const calls = entries.map((e) => {
+        if (isRef(e)) return resolveRef(e);
+        bySeq.set(e.seq, e);
+        return e;
+      });
+      if (!recordCache.has(id)) {
+        recordCache.set(id, bySeq);
+        if (recordCache.size > CACHED_EXECUTIONS)
+          recordCache.delete(recordCache.keys().next().value as string);
       }
-      return calls.sort((a, b) => a.seq - b.seq);
+      return calls;
     },
 
     async readLogs(id) {

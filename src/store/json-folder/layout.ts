@@ -24,6 +24,7 @@ export function createLayout(root: string) {
     callFile: (id: string, seq: number, callId: string) =>
       join(execDir(id), 'checkpoints', callFileName(seq, callId)),
     refsFile: (id: string) => join(execDir(id), 'reused.jsonl'),
+    indexFile: (id: string) => join(execDir(id), 'calls.jsonl'),
     logsFile: (id: string) => join(execDir(id), 'logs.jsonl'),
   };
 }
