@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import crypto, { createHash } from 'node:crypto';
 import SuperJSON from 'superjson';
 import { KitaruSerializationError } from './errors.js';
 
@@ -140,5 +140,12 @@ export function stableStringify(value: Json | undefined): string {
 
 /** Hash of an encoded value (sha256 over its key-sorted encoding, base64url). */
 export function hashEncoded(value: Json): string {
-  return createHash('sha256').update(stableStringify(value)).digest('base64url');
+  const text = stableStringify(value);
+  return oneShotHash
+    ? oneShotHash('sha256', text, 'base64url')
+    : createHash('sha256').update(text).digest('base64url');
 }
+
+// crypto.hash (Node >= 20.12) skips the Hash object: this runs once per checkpoint call.
+const oneShotHash = (crypto as { hash?: (algorithm: string, data: string, encoding: 'base64url') => string })
+  .hash;

@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import type { CallRecord } from '../types.js';
 import { readText } from './fs-helpers.js';
 
@@ -28,25 +29,28 @@ const MAX_INDEX_BYTES = 64 * 2 ** 20;
  */
 export function createIndexCollector() {
   const lines = new Map<number, string>();
+  const entries = new Map<number, IndexEntry>();
   let bytes = 0;
   let overflow = false;
   return {
-    put(seq: number, line: string): void {
+    put(entry: IndexEntry, line: string): void {
       if (overflow) return;
-      bytes += line.length - (lines.get(seq)?.length ?? 0);
-      lines.set(seq, line);
+      bytes += line.length - (lines.get(entry.seq)?.length ?? 0);
+      lines.set(entry.seq, line);
+      entries.set(entry.seq, entry);
       if (bytes > MAX_INDEX_BYTES) {
         overflow = true;
         lines.clear();
+        entries.clear();
       }
     },
-    /** The index text in call order, or null when it was given up. */
-    text(): string | null {
+    /** The index in call order (text and entries), or null when it was given up. */
+    finish(): { text: string; entries: IndexEntry[] } | null {
       if (overflow) return null;
-      const sorted = [...lines.entries()].sort((a, b) => a[0] - b[0]);
-      let out = '';
-      for (const [, line] of sorted) out += `${line}\n`;
-      return out;
+      const seqs = [...lines.keys()].sort((a, b) => a - b);
+      let text = '';
+      for (const seq of seqs) text += `${lines.get(seq)}\n`;
+      return { text, entries: seqs.map((seq) => entries.get(seq) as IndexEntry) };
     },
   };
 }
@@ -58,16 +62,81 @@ export function createIndexCollector() {
 export function readIndex(file: string): IndexEntry[] | null {
   const text = readText(file);
   if (text === null) return null;
-  const entries: IndexEntry[] = [];
+  let entries: IndexEntry[];
   try {
-    for (const line of text.split('\n')) {
-      if (line === '') continue;
-      const entry = JSON.parse(line) as IndexEntry;
-      if (typeof entry.seq !== 'number' || typeof entry.id !== 'string') return null;
-      entries.push(entry);
-    }
+    // One parse of the whole file as an array is much faster than a parse per line.
+    const body = text.endsWith('\n') ? text.slice(0, -1) : text;
+    entries = JSON.parse(`[${body.replaceAll('\n', ',')}]`) as IndexEntry[];
   } catch {
     return null;
   }
+  for (const e of entries) {
+    if (typeof e !== 'object' || e === null || typeof e.seq !== 'number' || typeof e.id !== 'string')
+      return null;
+  }
   return entries;
+}
+
+/** The index of a finished execution, parsed, with its full records by seq. */
+export interface CachedIndex {
+  entries: IndexEntry[];
+  bySeq: Map<number, CallRecord>;
+  /** The file as it was when cached; a changed or removed file is read again. */
+  stamp: string;
+}
+
+/** Indexes already checked during one read (one stat per execution, not per reference). */
+export type IndexMemo = Map<string, CachedIndex | null>;
+
+/** Finished executions whose records stay parsed in memory, to resolve references quickly. */
+const CACHED_EXECUTIONS = 4;
+
+function stampOf(file: string): string | null {
+  try {
+    const st = statSync(file);
+    return `${st.mtimeMs}:${st.size}:${st.ino}`;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Parsed indexes of the last few finished executions read or written (a replay's source, the
+ * replay itself), kept while their files are unchanged.
+ */
+export function createIndexCache(fileOf: (execId: string) => string) {
+  const cache = new Map<string, CachedIndex>();
+  const put = (id: string, entries: IndexEntry[], stamp: string): CachedIndex => {
+    const bySeq = new Map<number, CallRecord>();
+    for (const e of entries) if ((e as CallRef).ref !== true) bySeq.set(e.seq, e as CallRecord);
+    const cached = { entries, bySeq, stamp };
+    cache.set(id, cached);
+    if (cache.size > CACHED_EXECUTIONS) cache.delete(cache.keys().next().value as string);
+    return cached;
+  };
+  return {
+    /** The index of an execution, or null if it has none (or an unreadable one). */
+    get(id: string, memo?: IndexMemo): CachedIndex | null {
+      if (memo?.has(id)) return memo.get(id) ?? null;
+      const file = fileOf(id);
+      const stamp = stampOf(file);
+      let index: CachedIndex | null = null;
+      if (stamp !== null) {
+        const hit = cache.get(id);
+        if (hit && hit.stamp === stamp) index = hit;
+        else {
+          const entries = readIndex(file);
+          index = entries ? put(id, entries, stamp) : null;
+        }
+      }
+      if (!index) cache.delete(id);
+      memo?.set(id, index);
+      return index;
+    },
+    /** Keeps the entries of an index just written, so reading it back costs no parse. */
+    remember(id: string, entries: IndexEntry[]): void {
+      const stamp = stampOf(fileOf(id));
+      if (stamp) put(id, entries, stamp);
+    },
+  };
 }

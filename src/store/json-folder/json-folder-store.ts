@@ -4,7 +4,14 @@ import { KitaruNotFoundError, KitaruStoreError } from '../../errors.js';
 import { fsyncWanted, syncDir, writeFileAtomicSync } from '../atomic-write.js';
 import type { Store } from '../store.js';
 import type { CallRecord, ExecutionRecord, ExecutionSummaryRecord, LogEntry } from '../types.js';
-import { type CallRef, createIndexCollector, type IndexEntry, readIndex } from './call-index.js';
+import {
+  type CachedIndex,
+  type CallRef,
+  createIndexCache,
+  createIndexCollector,
+  type IndexEntry,
+  type IndexMemo,
+} from './call-index.js';
 import { createExecutionAdapter } from './execution-adapter.js';
 import { appendDurably, listDir, readText } from './fs-helpers.js';
 import { createLayout } from './layout.js';
@@ -12,15 +19,14 @@ import { parseCall, parseLines } from './validate.js';
 
 /** Buffered references are appended at least this often (and at every execution update). */
 const REF_FLUSH_AT = 512;
-/** Finished executions whose records stay parsed in memory, to resolve references quickly. */
-const CACHED_EXECUTIONS = 4;
 
 /** What the store keeps for an execution being written by this process. */
 interface LiveExecution {
   callsDir: string;
   /** fsync on every write (`KITARU_FSYNC=1`), read once when the execution starts. */
   durable: boolean;
-  refs: CallRef[];
+  /** Reference lines (JSON text) not yet appended to reused.jsonl. */
+  refs: string[];
   /** Null when this store did not see the execution start (then no index is written). */
   index: ReturnType<typeof createIndexCollector> | null;
 }
@@ -59,7 +65,7 @@ export function createJsonFolderStore(root: string): Store {
   const layout = createLayout(root);
   const docs = new Map<string, Low<ExecutionRecord>>();
   const live = new Map<string, LiveExecution>();
-  const recordCache = new Map<string, Map<number, CallRecord>>();
+  const indexes = createIndexCache(layout.indexFile);
 
   function liveOf(id: string): LiveExecution {
     let l = live.get(id);
@@ -71,7 +77,7 @@ export function createJsonFolderStore(root: string): Store {
   function flushRefs(id: string): void {
     const l = live.get(id);
     if (!l || l.refs.length === 0) return;
-    const text = l.refs.map((r) => `${JSON.stringify(r)}\n`).join('');
+    const text = `${l.refs.join('\n')}\n`;
     l.refs = [];
     appendDurably(layout.refsFile(id), text, l.durable);
   }
@@ -93,22 +99,9 @@ export function createJsonFolderStore(root: string): Store {
     return parseCall(file, text);
   }
 
-  /** The parsed records of a finished execution by seq, from its index; null if it has none. */
-  function recordsOf(id: string): Map<number, CallRecord> | null {
-    const hit = recordCache.get(id);
-    if (hit) return hit;
-    const entries = readIndex(layout.indexFile(id));
-    if (!entries) return null;
-    const bySeq = new Map<number, CallRecord>();
-    for (const e of entries) if (!isRef(e)) bySeq.set(e.seq, e);
-    recordCache.set(id, bySeq);
-    if (recordCache.size > CACHED_EXECUTIONS) recordCache.delete(recordCache.keys().next().value as string);
-    return bySeq;
-  }
-
-  function resolveRef(ref: CallRef): CallRecord {
+  function resolveRef(ref: CallRef, memo: IndexMemo): CallRecord {
     const source =
-      recordsOf(ref.sourceExecId)?.get(ref.sourceSeq) ??
+      indexes.get(ref.sourceExecId, memo)?.bySeq.get(ref.sourceSeq) ??
       readCallFile(layout.callFile(ref.sourceExecId, ref.sourceSeq, ref.id));
     return reusedRecord(source, ref);
   }
@@ -121,7 +114,9 @@ export function createJsonFolderStore(root: string): Store {
       .map((f) => readCallFile(`${dir}/${f}`));
     const refsText = readText(layout.refsFile(id));
     const refs = refsText === null ? [] : parseLines<CallRef>(layout.refsFile(id), refsText);
-    for (const ref of [...refs, ...(live.get(id)?.refs ?? [])]) calls.push(resolveRef(ref));
+    const pending = (live.get(id)?.refs ?? []).map((line) => JSON.parse(line) as CallRef);
+    const memo = new Map<string, CachedIndex | null>();
+    for (const ref of [...refs, ...pending]) calls.push(resolveRef(ref, memo));
     return calls.sort((a, b) => a.seq - b.seq);
   }
 
@@ -156,8 +151,11 @@ export function createJsonFolderStore(root: string): Store {
       db.data = { ...db.data, ...patch };
       if (db.data.endedAt) {
         const l = live.get(id);
-        const index = l?.index?.text();
-        if (l && index != null) writeFileAtomicSync(layout.indexFile(id), index, l.durable);
+        const index = l?.index?.finish();
+        if (l && index) {
+          writeFileAtomicSync(layout.indexFile(id), index.text, l.durable);
+          indexes.remember(id, index.entries);
+        }
         await db.write();
         docs.delete(id);
         live.delete(id);
@@ -179,14 +177,15 @@ export function createJsonFolderStore(root: string): Store {
           sourceExecId: record.sourceExecId,
           sourceSeq: record.sourceSeq,
         };
-        l.refs.push(ref);
-        l.index?.put(record.seq, JSON.stringify(ref));
+        const line = JSON.stringify(ref);
+        l.refs.push(line);
+        l.index?.put(ref, line);
         if (l.refs.length >= REF_FLUSH_AT) flushRefs(execId);
         return;
       }
       const data = JSON.stringify(record);
       writeFileAtomicSync(`${l.callsDir}/${layout.callFileName(record.seq, record.id)}`, data, l.durable);
-      l.index?.put(record.seq, data);
+      l.index?.put(record, data);
     },
 
     async appendLogs(execId, entries) {
@@ -202,20 +201,10 @@ export function createJsonFolderStore(root: string): Store {
 
     async getCalls(id) {
       await openDoc(id);
-      const entries = live.has(id) ? null : readIndex(layout.indexFile(id));
-      if (!entries) return scanCalls(id);
-      const bySeq = new Map<number, CallRecord>();
-      const calls = entries.map((e) => {
-        if (isRef(e)) return resolveRef(e);
-        bySeq.set(e.seq, e);
-        return e;
-      });
-      if (!recordCache.has(id)) {
-        recordCache.set(id, bySeq);
-        if (recordCache.size > CACHED_EXECUTIONS)
-          recordCache.delete(recordCache.keys().next().value as string);
-      }
-      return calls;
+      const memo = new Map<string, CachedIndex | null>();
+      const index = live.has(id) ? null : indexes.get(id, memo);
+      if (!index) return scanCalls(id);
+      return index.entries.map((e) => (isRef(e) ? resolveRef(e, memo) : e));
     },
 
     async readLogs(id) {
