@@ -12,8 +12,19 @@ function encodeTime(ms: number): string {
   return out;
 }
 
+// Random bytes drawn from a pool: one call into the system's generator per 512 ids.
+let pool = Buffer.alloc(0);
+let offset = 0;
+
 function randomPart(): number[] {
-  return [...randomBytes(12)].map((b) => b % 32);
+  if (offset + 12 > pool.length) {
+    pool = randomBytes(12 * 512);
+    offset = 0;
+  }
+  const out: number[] = [];
+  for (let i = 0; i < 12; i++) out.push((pool[offset + i] as number) & 31);
+  offset += 12;
+  return out;
 }
 
 /**

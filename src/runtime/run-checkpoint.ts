@@ -8,6 +8,7 @@ import {
 } from '../errors.js';
 import { decodeValue, encodeValue, hashEncoded, type Json } from '../serialization.js';
 import { type AttemptRecord, type CallRecord, SCHEMA_VERSION } from '../store/types.js';
+import { isoTime } from './clock.js';
 import type { CheckpointDef } from './definitions.js';
 import { KitaruFuture } from './future.js';
 import { retryDelay } from './options.js';
@@ -160,7 +161,7 @@ async function runAttempts(
   for (let i = 0; ; i++) {
     const attempt = first + i;
     const scope: AttemptScope = { kind: 'attempt', run: run.api, callId, attempt, logs: [] };
-    const startedAt = new Date();
+    const startedAt = Date.now();
     let ok = false;
     let value: unknown;
     let output: Json = null;
@@ -179,12 +180,12 @@ async function runAttempts(
     }
     if (run.closed)
       throw new KitaruCancelledError(`call ${callId} was cancelled with execution ${run.execId}.`);
-    const endedAt = new Date();
+    const endedAt = Date.now();
     const result: AttemptRecord = {
       attempt,
       status: ok ? 'completed' : 'failed',
-      startedAt: startedAt.toISOString(),
-      endedAt: endedAt.toISOString(),
+      startedAt: isoTime(startedAt),
+      endedAt: isoTime(endedAt),
       error: ok ? null : errorToRecord(error),
       logs: scope.logs,
     };
@@ -213,7 +214,7 @@ async function runAttempts(
         origin: 'executed',
         reason: record.reason,
         attempts: attempts.length,
-        durationMs: endedAt.getTime() - started,
+        durationMs: endedAt - started,
         error: result.error,
       });
       if (ok) return value;
@@ -227,12 +228,12 @@ async function runAttempts(
 
 /** Records every attempt in flight as failed with a `KitaruCancelledError`. */
 export async function recordCancelledAttempts(run: RunState, signal: string): Promise<void> {
-  const at = new Date().toISOString();
+  const at = isoTime();
   for (const { record, scope, startedAt } of run.inflight.values()) {
     record.attempts.push({
       attempt: scope.attempt,
       status: 'failed',
-      startedAt: startedAt.toISOString(),
+      startedAt: isoTime(startedAt),
       endedAt: at,
       error: { type: 'KitaruCancelledError', message: `attempt cancelled by ${signal}`, stack: null },
       logs: scope.logs,

@@ -8,7 +8,8 @@ import type { AttemptScope, RunApi } from './state.js';
 export interface InFlight {
   record: CallRecord;
   scope: AttemptScope;
-  startedAt: Date;
+  /** Epoch milliseconds. */
+  startedAt: number;
 }
 
 /** Everything one execution keeps in memory while it runs. */

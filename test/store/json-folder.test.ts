@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import fs, { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import fs, { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
 import { isAbsolute, join, resolve } from 'node:path';
 import { describe, it } from 'node:test';
@@ -21,6 +21,18 @@ const double = checkpoint(function double(n: number) {
 const pipeline = flow(async function layoutFlow(n: number) {
   return double(await double(n));
 });
+const many = flow(async function manyCalls(n: number) {
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) out.push(await double(i));
+  return out;
+});
+
+function readLines(file: string): Record<string, unknown>[] {
+  return readFileSync(file, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+}
 
 describe('the .kitaru folder', () => {
   it('holds execution.json and one readable file per call, named <seq>-<call-id>.json', async () => {
@@ -45,33 +57,38 @@ describe('the .kitaru folder', () => {
     assert.equal(call.schemaVersion, 1);
     assert.deepEqual([call.id, call.input, call.output, call.attempts.length], ['double_2', [6], 12, 1]);
     assert.equal(typeof call.inputHash, 'string');
-    const index = readFileSync(join(execDir, 'calls.jsonl'), 'utf8')
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l));
+    assert.ok(!existsSync(join(execDir, 'calls.jsonl')), 'a small execution has no index');
+  });
+
+  it('gathers the calls of a larger execution in calls.jsonl when it ends', async () => {
+    const h = many.run(20);
+    await h.wait();
+    const execDir = join(dir, 'executions', h.execId);
+    const index = readLines(join(execDir, 'calls.jsonl'));
+    assert.equal(index.length, 20);
     assert.deepEqual(
-      index.map((c) => [c.seq, c.id, c.output]),
+      index.slice(0, 2).map((c) => [c.seq, c.id, c.output]),
       [
-        [0, 'double', 6],
-        [1, 'double_2', 12],
+        [0, 'double', 0],
+        [1, 'double_2', 2],
       ],
+    );
+    assert.deepEqual(
+      index[5],
+      JSON.parse(readFileSync(join(execDir, 'checkpoints', '000005-double_6.json'), 'utf8')),
     );
   });
 
   it('keeps a fully reused replay by reference: no call file written', async () => {
-    const h = pipeline.run(4);
+    const h = many.run(20);
     await h.wait();
     const ex = await client.executions.replay(h.execId);
     const execDir = join(dir, 'executions', ex.id);
     assert.deepEqual(readdirSync(join(execDir, 'checkpoints')), []);
-    const refs = readFileSync(join(execDir, 'reused.jsonl'), 'utf8').trim().split('\n');
-    assert.equal(refs.length, 2);
-    const index = readFileSync(join(execDir, 'calls.jsonl'), 'utf8')
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l));
+    assert.equal(readLines(join(execDir, 'reused.jsonl')).length, 20);
+    const index = readLines(join(execDir, 'calls.jsonl'));
     assert.deepEqual(
-      index.map((e) => [e.ref, e.sourceExecId, e.sourceSeq]),
+      index.slice(0, 2).map((e) => [e.ref, e.sourceExecId, e.sourceSeq]),
       [
         [true, h.execId, 0],
         [true, h.execId, 1],
@@ -79,7 +96,7 @@ describe('the .kitaru folder', () => {
     );
     assert.deepEqual(
       ex.checkpoints.map((c) => c.output),
-      [8, 16],
+      Array.from({ length: 20 }, (_, i) => i * 2),
     );
   });
 
@@ -146,14 +163,14 @@ describe('corrupt and foreign files', () => {
   });
 
   it('a corrupt call file is a KitaruStoreError naming it when the calls are read from their files', async () => {
-    const h = pipeline.run(7);
+    const h = many.run(16);
     await h.wait();
     const execDir = join(dir, 'executions', h.execId);
     // A corrupt calls.jsonl is never trusted: the call files are read instead, and they are fine.
     writeFileSync(join(execDir, 'calls.jsonl'), '{"seq": 0, "id": "double", trunc');
     assert.deepEqual(
       (await client.executions.get(h.execId)).checkpoints.map((c) => c.output),
-      [14, 28],
+      Array.from({ length: 16 }, (_, i) => i * 2),
     );
     // Without the index (as after a crash), a corrupt call file is reported by name.
     rmSync(join(execDir, 'calls.jsonl'));

@@ -7,6 +7,7 @@ import {
   KitaruNotFoundError,
   KitaruUsageError,
 } from '../../src/errors.js';
+import { isoTime } from '../../src/runtime/clock.js';
 import { newExecutionId } from '../../src/runtime/ids.js';
 
 describe('execution ids', () => {
@@ -22,6 +23,22 @@ describe('execution ids', () => {
     const b = newExecutionId(Date.now() + 20_000);
     assert.ok(a < b);
     assert.match(a, /^[0-9a-z]{22}$/);
+  });
+});
+
+describe('isoTime', () => {
+  it('formats exactly as Date#toISOString', () => {
+    for (const ms of [
+      0,
+      5,
+      1_700_000_000_009,
+      1_700_000_000_099,
+      1_700_000_000_999,
+      1_700_000_001_000,
+      Date.now(),
+    ]) {
+      assert.equal(isoTime(ms), new Date(ms).toISOString());
+    }
   });
 });
 

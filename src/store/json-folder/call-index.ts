@@ -21,6 +21,8 @@ export type IndexEntry = CallRecord | CallRef;
  * written and readers use the call files (large outputs are not held twice).
  */
 const MAX_INDEX_BYTES = 64 * 2 ** 20;
+/** Below this many calls an index saves nothing worth its extra write. */
+const MIN_INDEX_CALLS = 16;
 
 /**
  * Collects the last version of each call's line while an execution runs, so that one
@@ -46,7 +48,7 @@ export function createIndexCollector() {
     },
     /** The index in call order (text and entries), or null when it was given up. */
     finish(): { text: string; entries: IndexEntry[] } | null {
-      if (overflow) return null;
+      if (overflow || lines.size < MIN_INDEX_CALLS) return null;
       const seqs = [...lines.keys()].sort((a, b) => a - b);
       let text = '';
       for (const seq of seqs) text += `${lines.get(seq)}\n`;

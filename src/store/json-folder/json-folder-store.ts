@@ -148,7 +148,7 @@ export function createJsonFolderStore(root: string): Store {
     async updateExecution(id, patch) {
       flushRefs(id);
       const db = await openDoc(id);
-      db.data = { ...db.data, ...patch };
+      db.data = Object.assign({}, db.data, patch);
       if (db.data.endedAt) {
         const l = live.get(id);
         const index = l?.index?.finish();
