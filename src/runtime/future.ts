@@ -9,9 +9,9 @@ export class KitaruFuture<T> implements PromiseLike<T> {
 
   constructor(callId: string, promise: Promise<T>) {
     this.callId = callId;
+    // The runtime already handles a rejection of `promise` (a failed call nobody awaits is
+    // recorded, not an unhandled rejection).
     this.#promise = promise;
-    // A failed call nobody awaits is recorded, not an unhandled rejection.
-    promise.catch(() => {});
   }
 
   /** The call's value; rejects with the checkpoint's error. */

@@ -38,6 +38,14 @@ function newRecord(seq: number, callId: string, def: CheckpointDef): CallRecord 
   };
 }
 
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    (typeof value === 'object' || typeof value === 'function') &&
+    value !== null &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
+}
+
 function callUser(fn: (...args: unknown[]) => unknown, args: unknown[]): unknown {
   return fn(...args);
 }
@@ -90,7 +98,7 @@ async function gated(
   }
 }
 
-async function resolveCall(
+function resolveCall(
   run: RunState,
   def: CheckpointDef,
   record: CallRecord,
@@ -98,34 +106,44 @@ async function resolveCall(
 ): Promise<unknown> {
   const started = Date.now();
   try {
-    record.input = encodeValue(args, 'args', `checkpoint ${record.id}`);
-    record.inputHash = hashEncoded(record.input);
-  } catch (err) {
-    return runAttempts(run, def, record, args, err);
-  }
-  const prior = run.completed.get(record.id);
-  if (prior && prior.inputHash === record.inputHash) return prior.value;
+    try {
+      record.input = encodeValue(args, 'args', `checkpoint ${record.id}`);
+      record.inputHash = hashEncoded(record.input);
+    } catch (err) {
+      return runAttempts(run, def, record, args, err);
+    }
+    const prior = run.completed.get(record.id);
+    if (prior && prior.inputHash === record.inputHash) return Promise.resolve(prior.value);
 
-  const decision = run.plan ? run.plan.decide(record.id, record.inputHash) : undefined;
-  if (!decision || decision.kind === 'execute') {
-    record.reason = decision ? decision.reason : 'new';
-    return runAttempts(run, def, record, args);
+    const decision = run.plan ? run.plan.decide(record.id, record.inputHash) : undefined;
+    if (!decision || decision.kind === 'execute') {
+      record.reason = decision ? decision.reason : 'new';
+      return runAttempts(run, def, record, args);
+    }
+    record.status = 'completed';
+    record.reason = null;
+    if (decision.kind === 'reuse') {
+      record.type = decision.source.type;
+      record.origin = 'reused';
+      record.sourceExecId = decision.sourceExecId;
+      record.sourceSeq = decision.sourceSeq;
+      record.output = decision.source.output;
+    } else {
+      record.origin = 'overridden';
+      record.sourceExecId = run.plan?.sourceExecId ?? null;
+      record.output = decision.value;
+    }
+    return recordResolved(run, record, started);
+  } catch (err) {
+    return Promise.reject(err);
   }
-  record.status = 'completed';
-  record.reason = null;
-  if (decision.kind === 'reuse') {
-    record.type = decision.source.type;
-    record.origin = 'reused';
-    record.sourceExecId = decision.sourceExecId;
-    record.sourceSeq = decision.sourceSeq;
-    record.output = decision.source.output;
-  } else {
-    record.origin = 'overridden';
-    record.sourceExecId = run.plan?.sourceExecId ?? null;
-    record.output = decision.value;
-  }
+}
+
+/** Records a reused or overridden call and returns its value. */
+async function recordResolved(run: RunState, record: CallRecord, started: number): Promise<unknown> {
   const value = decodeValue(record.output);
-  await run.store.writeCall(run.execId, record);
+  const written = run.store.writeCall(run.execId, record);
+  if (written) await written;
   run.completed.set(record.id, { inputHash: record.inputHash, value });
   run.observer.callEnded?.({
     execId: run.execId,
@@ -170,7 +188,9 @@ async function runAttempts(
       run.inflight.set(callId, { record, scope, startedAt });
       run.observer.callStarted?.({ execId: run.execId, callId, attempt });
       try {
-        value = await state.als.run(scope, callUser, def.fn as (...a: unknown[]) => unknown, args);
+        value = state.als.run(scope, callUser, def.fn as (...a: unknown[]) => unknown, args);
+        // A synchronous checkpoint's value needs no extra turn of the microtask queue.
+        if (isThenable(value)) value = await value;
         output = encodeValue(value, 'output', `checkpoint ${callId}`);
         ok = true;
       } catch (err) {
@@ -193,7 +213,8 @@ async function runAttempts(
     const willRetry = !ok && i < def.retries && !isDeterministic(error) && !run.stopped;
     record.status = result.status;
     record.output = output;
-    await run.store.writeCall(run.execId, record);
+    const written = run.store.writeCall(run.execId, record);
+    if (written) await written;
     if (ok) {
       run.completed.set(callId, { inputHash: record.inputHash, value });
     } else {

@@ -13,8 +13,12 @@ export interface Store {
   createExecution(record: ExecutionRecord): Promise<void>;
   /** Merges `patch` into the execution document; also makes earlier call writes durable. */
   updateExecution(id: string, patch: Partial<ExecutionRecord>): Promise<void>;
-  /** Writes (or rewrites) one call; a `reused` call may be kept by reference to its source. */
-  writeCall(execId: string, record: CallRecord): Promise<void>;
+  /**
+   * Writes (or rewrites) one call; a `reused` call may be kept by reference to its source. A store
+   * that writes synchronously returns nothing (saving a promise per checkpoint); the record may be
+   * mutated after the call returns, so it must be copied or serialized at once.
+   */
+  writeCall(execId: string, record: CallRecord): Promise<void> | undefined;
   /** Appends flow-level log entries. */
   appendLogs(execId: string, entries: LogEntry[]): Promise<void>;
   /** The execution with this exact id; `KitaruNotFoundError` if none. */

@@ -165,7 +165,7 @@ export function createJsonFolderStore(root: string): Store {
       }
     },
 
-    async writeCall(execId, record) {
+    writeCall(execId, record) {
       const l = liveOf(execId);
       if (record.origin === 'reused' && record.sourceExecId && record.sourceSeq !== null) {
         const ref: CallRef = {
@@ -181,11 +181,12 @@ export function createJsonFolderStore(root: string): Store {
         l.refs.push(line);
         l.index?.put(ref, line);
         if (l.refs.length >= REF_FLUSH_AT) flushRefs(execId);
-        return;
+        return undefined;
       }
       const data = JSON.stringify(record);
       writeFileAtomicSync(`${l.callsDir}/${layout.callFileName(record.seq, record.id)}`, data, l.durable);
       l.index?.put(record, data);
+      return undefined;
     },
 
     async appendLogs(execId, entries) {
