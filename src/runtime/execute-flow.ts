@@ -92,6 +92,7 @@ export function startExecution(def: FlowDef, options: StartOptions): ExecutionHa
       },
     },
     counts: new Map(),
+    retainForRetry: def.retries > 0,
     seqs: new Map(),
     nextSeq: 0,
     completed: new Map(),

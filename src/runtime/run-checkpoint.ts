@@ -65,10 +65,10 @@ export function startCall(
   const n = (run.counts.get(def.name) ?? 0) + 1;
   run.counts.set(def.name, n);
   const callId = n === 1 ? def.name : `${def.name}_${n}`;
-  let seq = run.seqs.get(callId);
+  let seq = run.retainForRetry ? run.seqs.get(callId) : undefined;
   if (seq === undefined) {
     seq = run.nextSeq++;
-    run.seqs.set(callId, seq);
+    if (run.retainForRetry) run.seqs.set(callId, seq);
   }
   const record = newRecord(seq, callId, def);
   const promise = gate ? gated(run, def, record, args, gate) : resolveCall(run, def, record, args);
@@ -144,7 +144,7 @@ async function recordResolved(run: RunState, record: CallRecord, started: number
   const value = decodeValue(record.output);
   const written = run.store.writeCall(run.execId, record);
   if (written) await written;
-  run.completed.set(record.id, { inputHash: record.inputHash, value });
+  if (run.retainForRetry) run.completed.set(record.id, { inputHash: record.inputHash, value });
   run.observer.callEnded?.({
     execId: run.execId,
     callId: record.id,
@@ -172,7 +172,10 @@ async function runAttempts(
 ): Promise<unknown> {
   const callId = record.id;
   let attempts = run.attempts.get(callId);
-  if (!attempts) run.attempts.set(callId, (attempts = []));
+  if (!attempts) {
+    attempts = [];
+    if (run.retainForRetry) run.attempts.set(callId, attempts);
+  }
   record.attempts = attempts;
   const first = attempts.length + 1;
   const started = Date.now();
@@ -216,7 +219,7 @@ async function runAttempts(
     const written = run.store.writeCall(run.execId, record);
     if (written) await written;
     if (ok) {
-      run.completed.set(callId, { inputHash: record.inputHash, value });
+      if (run.retainForRetry) run.completed.set(callId, { inputHash: record.inputHash, value });
     } else {
       run.observer.attemptFailed?.({
         execId: run.execId,

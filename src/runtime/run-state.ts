@@ -23,6 +23,11 @@ export interface RunState {
   counts: Map<string, number>;
   seqs: Map<string, number>;
   nextSeq: number;
+  /**
+   * Whether later flow attempts can happen (flow retries > 0). Only then are call positions,
+   * completed values and attempt lists kept in memory: a long run without retries holds none.
+   */
+  retainForRetry: boolean;
   /** Completed calls of this execution, reused by later flow attempts. */
   completed: Map<string, { inputHash: string; value: unknown }>;
   attempts: Map<string, AttemptRecord[]>;

@@ -30,29 +30,27 @@ const MIN_INDEX_CALLS = 16;
  * source) is then one file, not one per call. The call files stay the source of truth.
  */
 export function createIndexCollector() {
+  // Lines only, no objects: strings cost the garbage collector almost nothing to keep.
   const lines = new Map<number, string>();
-  const entries = new Map<number, IndexEntry>();
   let bytes = 0;
   let overflow = false;
   return {
-    put(entry: IndexEntry, line: string): void {
+    put(seq: number, line: string): void {
       if (overflow) return;
-      bytes += line.length - (lines.get(entry.seq)?.length ?? 0);
-      lines.set(entry.seq, line);
-      entries.set(entry.seq, entry);
+      bytes += line.length - (lines.get(seq)?.length ?? 0);
+      lines.set(seq, line);
       if (bytes > MAX_INDEX_BYTES) {
         overflow = true;
         lines.clear();
-        entries.clear();
       }
     },
-    /** The index in call order (text and entries), or null when it was given up. */
-    finish(): { text: string; entries: IndexEntry[] } | null {
+    /** The index text in call order, or null when it is not worth writing or was given up. */
+    finish(): string | null {
       if (overflow || lines.size < MIN_INDEX_CALLS) return null;
       const seqs = [...lines.keys()].sort((a, b) => a - b);
       let text = '';
       for (const seq of seqs) text += `${lines.get(seq)}\n`;
-      return { text, entries: seqs.map((seq) => entries.get(seq) as IndexEntry) };
+      return text;
     },
   };
 }
@@ -134,11 +132,6 @@ export function createIndexCache(fileOf: (execId: string) => string) {
       if (!index) cache.delete(id);
       memo?.set(id, index);
       return index;
-    },
-    /** Keeps the entries of an index just written, so reading it back costs no parse. */
-    remember(id: string, entries: IndexEntry[]): void {
-      const stamp = stampOf(fileOf(id));
-      if (stamp) put(id, entries, stamp);
     },
   };
 }

@@ -152,10 +152,7 @@ export function createJsonFolderStore(root: string): Store {
       if (db.data.endedAt) {
         const l = live.get(id);
         const index = l?.index?.finish();
-        if (l && index) {
-          writeFileAtomicSync(layout.indexFile(id), index.text, l.durable);
-          indexes.remember(id, index.entries);
-        }
+        if (l && index) writeFileAtomicSync(layout.indexFile(id), index, l.durable);
         await db.write();
         docs.delete(id);
         live.delete(id);
@@ -179,13 +176,13 @@ export function createJsonFolderStore(root: string): Store {
         };
         const line = JSON.stringify(ref);
         l.refs.push(line);
-        l.index?.put(ref, line);
+        l.index?.put(ref.seq, line);
         if (l.refs.length >= REF_FLUSH_AT) flushRefs(execId);
         return undefined;
       }
       const data = JSON.stringify(record);
       writeFileAtomicSync(`${l.callsDir}/${layout.callFileName(record.seq, record.id)}`, data, l.durable);
-      l.index?.put(record, data);
+      l.index?.put(record.seq, data);
       return undefined;
     },
 
