@@ -85,7 +85,8 @@ export function checkpointView(c: CallRecord, decode: boolean): CheckpointView {
   };
 }
 
-function base(r: ExecutionRecord, decode: boolean): Omit<ExecutionSummary, 'checkpointCount'> {
+/** An execution without its calls (what a run prints at its end). */
+export function headView(r: ExecutionRecord, decode: boolean): Omit<ExecutionSummary, 'checkpointCount'> {
   const value = decode ? decodeValue : keep;
   return {
     id: r.id,
@@ -109,10 +110,10 @@ export function summaryView(
   r: ExecutionRecord & { checkpointCount: number },
   decode: boolean,
 ): ExecutionSummary {
-  return { ...base(r, decode), checkpointCount: r.checkpointCount };
+  return { ...headView(r, decode), checkpointCount: r.checkpointCount };
 }
 
 /** A whole execution. */
 export function executionView(r: ExecutionRecord, calls: CallRecord[], decode: boolean): Execution {
-  return { ...base(r, decode), checkpoints: calls.map((c) => checkpointView(c, decode)) };
+  return { ...headView(r, decode), checkpoints: calls.map((c) => checkpointView(c, decode)) };
 }

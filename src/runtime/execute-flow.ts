@@ -100,6 +100,7 @@ export function startExecution(def: FlowDef, options: StartOptions): ExecutionHa
     pending: new Set(),
     inflight: new Map(),
     failedCalls: new WeakMap(),
+    lastYield: Date.now(),
     stopped: false,
     closed: false,
   };

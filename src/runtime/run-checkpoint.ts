@@ -38,6 +38,9 @@ function newRecord(seq: number, callId: string, def: CheckpointDef): CallRecord 
   };
 }
 
+/** The longest a run keeps the event loop waiting, in milliseconds. */
+const YIELD_EVERY_MS = 50;
+
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return (
     (typeof value === 'object' || typeof value === 'function') &&
@@ -182,6 +185,12 @@ async function runAttempts(
   for (let i = 0; ; i++) {
     const attempt = first + i;
     const scope: AttemptScope = { kind: 'attempt', run: run.api, callId, attempt, logs: [] };
+    if (Date.now() - run.lastYield >= YIELD_EVERY_MS) {
+      // Synchronous checkpoints and writes never leave the microtask queue: let the event loop
+      // turn now and then, so that SIGINT/SIGTERM and timers are not held up by a long flow.
+      await new Promise((resolve) => setImmediate(resolve));
+      run.lastYield = Date.now();
+    }
     const startedAt = Date.now();
     let ok = false;
     let value: unknown;

@@ -35,6 +35,8 @@ export interface RunState {
   inflight: Map<string, InFlight>;
   /** Which call an error came out of, to name it in `execution.error`. */
   failedCalls: WeakMap<object, string>;
+  /** When the run last let the event loop turn (signals and timers wait for it). */
+  lastYield: number;
   /** The flow attempt failed: no new call starts. */
   stopped: boolean;
   /** Cancelled: nothing more is written. */

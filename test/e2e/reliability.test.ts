@@ -21,6 +21,12 @@ export const long = flow(async function long(n: number) {
   for (let i = 0; i < n; i++) sum += await step(i);
   return sum;
 });
+const quick = checkpoint(function quick(i: number) { return i; });
+export const busy = flow(async function busy(n: number) {
+  let last = 0;
+  for (let i = 0; i < n; i++) last = await quick(i);
+  return last;
+});
 export const stuck = flow(async function stuck() {
   const a = await step(3);
   return [a, await hang()];
@@ -86,6 +92,28 @@ describe('signals', () => {
       );
     });
   }
+});
+
+describe('signals during a flow of synchronous checkpoints', () => {
+  it('are handled at once, not when the flow ends', async () => {
+    const dir = project();
+    const child = kitaruAsync(dir, ['run', 'flows.ts', '--flow', 'busy', '--args', '200000', '--json']);
+    const done = finished(child);
+    let err = '';
+    child.stderr?.on('data', (d) => (err += d));
+    // Wait until the flow is under way (a few calls written), then interrupt it.
+    const started = Date.now();
+    while (!existsSync(join(dir, '.kitaru')) && Date.now() - started < 10_000) await delay(10);
+    await delay(300);
+    const sent = Date.now();
+    child.kill('SIGINT');
+    const r = await done;
+    assert.equal(r.code, 130, err);
+    assert.ok(Date.now() - sent < 5_000, `exited ${Date.now() - sent}ms after SIGINT`);
+    const ex = json<{ execution: Ex }>(r).execution;
+    assert.equal(ex.status, 'cancelled');
+    assert.ok(ex.checkpoints.length > 0 && ex.checkpoints.length < 200_000, `${ex.checkpoints.length} calls`);
+  });
 });
 
 describe('a run killed with SIGKILL', () => {

@@ -1,19 +1,22 @@
 import { getExecution } from '../../queries.js';
 import type { ExecutionHandle } from '../../runtime/execute-flow.js';
 import type { Store } from '../../store/store.js';
-import type { Execution } from '../../views.js';
+import { headView } from '../../views.js';
+
+type ExecutionHead = ReturnType<typeof headView>;
+
 import type { CliIO } from '../io.js';
 import { formatValue, paintStatus, replayCommand } from '../render/format.js';
 import type { Progress } from '../render/progress.js';
 import { type SignalWatch, signalExitCode } from '../signals.js';
 
-function printResult(io: CliIO, ex: Execution): void {
+function printResult(io: CliIO, ex: ExecutionHead, ended: Progress['ended']): void {
   const c = io.color;
   if (ex.replay) {
-    const count = (origin: string) => ex.checkpoints.filter((k) => k.origin === origin).length;
+    const total = ended.reused + ended.overridden + ended.executed;
     io.err(
       c.dim(
-        `reused ${count('reused')}, overridden ${count('overridden')}, executed ${count('executed')} of ${ex.checkpoints.length} calls`,
+        `reused ${ended.reused}, overridden ${ended.overridden}, executed ${ended.executed} of ${total} calls`,
       ),
     );
   }
@@ -46,9 +49,17 @@ export async function finishRun(
 ): Promise<number> {
   const outcome = await Promise.race([handle.done, signals.cancelled.then(() => null)]);
   progress.stop();
-  const execution = await getExecution(store, handle.execId, false);
-  if (io.json) io.out(JSON.stringify({ command, execution }));
-  else printResult(io, execution);
+  let status: string;
+  if (io.json) {
+    const execution = await getExecution(store, handle.execId, false);
+    io.out(JSON.stringify({ command, execution }));
+    status = execution.status;
+  } else {
+    // Text mode prints no calls: reading them back (thousands, perhaps) would be wasted.
+    const head = headView(await store.getExecution(handle.execId), false);
+    printResult(io, head, progress.ended);
+    status = head.status;
+  }
   if (outcome === null && signals.signal) return signalExitCode(signals.signal);
-  return execution.status === 'completed' ? 0 : 1;
+  return status === 'completed' ? 0 : 1;
 }

@@ -6,12 +6,15 @@ import { formatDuration } from './format.js';
 /** Progress of a run or replay on stderr: one line per call as it ends, a spinner on a terminal. */
 export interface Progress {
   observer: RunObserver;
+  /** Calls that ended, by origin. */
+  readonly ended: { reused: number; overridden: number; executed: number };
   stop(): void;
 }
 
 /** Creates the progress reporter; in JSON mode it reports nothing. */
 export async function createProgress(io: CliIO): Promise<Progress> {
-  if (io.json) return { observer: {}, stop() {} };
+  const ended = { reused: 0, overridden: 0, executed: 0 };
+  if (io.json) return { observer: {}, ended, stop() {} };
   const c = io.color;
   const running = new Set<string>();
   let spinner: Ora | undefined;
@@ -48,6 +51,7 @@ export async function createProgress(io: CliIO): Promise<Progress> {
       },
       callEnded(e) {
         running.delete(e.callId);
+        ended[e.origin]++;
         const type = e.type ? c.dim(` [${e.type}]`) : '';
         if (e.origin === 'reused') line(`  ${c.cyan('↺')} ${e.callId}${type} ${c.dim('reused')}`);
         else if (e.origin === 'overridden')
@@ -65,6 +69,7 @@ export async function createProgress(io: CliIO): Promise<Progress> {
         line(`  ${c.yellow('↻')} flow attempt ${e.flowAttempt} after ${e.error.type}: ${e.error.message}`);
       },
     },
+    ended,
     stop() {
       spinner?.stop();
     },
