@@ -1,5 +1,6 @@
 // The raw-fs baselines: what a hand-written loop doing the same file work costs.
 import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, writeFileSync, writeSync } from 'node:fs';
+import { rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 let counter = 0;
@@ -46,4 +47,16 @@ export function rawSmallFlow(root: string, id: string, steps: number, call: stri
   atomicWrite(execFile, execution);
   for (let i = 0; i < steps; i++) atomicWrite(`${dir}/${String(i).padStart(6, '0')}-step${i}.json`, call);
   atomicWrite(execFile, execution);
+}
+
+/** n atomic writes issued all at once on the thread pool (what a parallel writer could do). */
+export async function rawCallsConcurrent(dir: string, n: number, payload: string): Promise<void> {
+  await Promise.all(
+    Array.from({ length: n }, async (_, i) => {
+      const file = `${dir}/${String(i).padStart(6, '0')}-tiny_${i + 1}.json`;
+      const tmp = `${file}.${process.pid}.${++counter}.tmp`;
+      await writeFile(tmp, payload);
+      await rename(tmp, file);
+    }),
+  );
 }

@@ -10,7 +10,7 @@ import fanOut from './flows/fan-out.js';
 import seq from './flows/seq.js';
 import three from './flows/three.js';
 import { type Figure, figure, median, record, time } from './measure.js';
-import { rawCalls, rawExecDir, rawSmallFlow } from './raw.js';
+import { rawCalls, rawCallsConcurrent, rawExecDir, rawSmallFlow } from './raw.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = join(here, '..');
@@ -109,7 +109,15 @@ async function repetition(rep: number): Promise<void> {
     () => rawCalls(rawExecDir(root, rawId()), 1000, call),
     () => fanOut.run(1000).wait(),
   );
-  record(F.fanOut, (tFan / 2 - t0) / (rawFan / 2), { perCallUs: ((tFan / 2 - t0) / 1000) * 1000 });
+  // For context: the same 1000 writes issued concurrently on the thread pool, against the loop.
+  const [rawLoop, rawConcurrent] = await abba(
+    () => rawCalls(rawExecDir(root, rawId()), 1000, call),
+    () => rawCallsConcurrent(rawExecDir(root, rawId()), 1000, call),
+  );
+  record(F.fanOut, (tFan / 2 - t0) / (rawFan / 2), {
+    perCallUs: ((tFan / 2 - t0) / 1000) * 1000,
+    concurrentWritesVsLoop: rawConcurrent / rawLoop,
+  });
 
   // Small flows.
   const runs = 200;
