@@ -136,17 +136,17 @@ function resolveCall(
       record.sourceExecId = run.plan?.sourceExecId ?? null;
       record.output = decision.value;
     }
-    return recordResolved(run, record, started);
+    const value = decodeValue(record.output);
+    const written = run.store.writeCall(run.execId, record);
+    if (written) return written.then(() => recordResolved(run, record, started, value));
+    return Promise.resolve(recordResolved(run, record, started, value));
   } catch (err) {
     return Promise.reject(err);
   }
 }
 
-/** Records a reused or overridden call and returns its value. */
-async function recordResolved(run: RunState, record: CallRecord, started: number): Promise<unknown> {
-  const value = decodeValue(record.output);
-  const written = run.store.writeCall(run.execId, record);
-  if (written) await written;
+/** Finishes a reused or overridden call, once written, and returns its value. */
+function recordResolved(run: RunState, record: CallRecord, started: number, value: unknown): unknown {
   if (run.retainForRetry) run.completed.set(record.id, { inputHash: record.inputHash, value });
   run.observer.callEnded?.({
     execId: run.execId,

@@ -30,27 +30,36 @@ const MIN_INDEX_CALLS = 16;
  * source) is then one file, not one per call. The call files stay the source of truth.
  */
 export function createIndexCollector() {
-  // Lines only, no objects: strings cost the garbage collector almost nothing to keep.
+  // Lines only, no records: strings cost the garbage collector almost nothing to keep. References
+  // (small, made anyway) are kept as objects too, so a replay reads back without a parse.
   const lines = new Map<number, string>();
+  const refs = new Map<number, CallRef>();
   let bytes = 0;
   let overflow = false;
   return {
-    put(seq: number, line: string): void {
+    put(seq: number, line: string, ref?: CallRef): void {
       if (overflow) return;
       bytes += line.length - (lines.get(seq)?.length ?? 0);
       lines.set(seq, line);
+      if (ref) refs.set(seq, ref);
+      else refs.delete(seq);
       if (bytes > MAX_INDEX_BYTES) {
         overflow = true;
         lines.clear();
+        refs.clear();
       }
     },
-    /** The index text in call order, or null when it is not worth writing or was given up. */
-    finish(): string | null {
+    /**
+     * The index text in call order, or null when it is not worth writing or was given up; and its
+     * entries when every one is a reference.
+     */
+    finish(): { text: string; entries: IndexEntry[] | null } | null {
       if (overflow || lines.size < MIN_INDEX_CALLS) return null;
       const seqs = [...lines.keys()].sort((a, b) => a - b);
       let text = '';
       for (const seq of seqs) text += `${lines.get(seq)}\n`;
-      return text;
+      const entries = refs.size === lines.size ? seqs.map((seq) => refs.get(seq) as CallRef) : null;
+      return { text, entries };
     },
   };
 }
@@ -132,6 +141,11 @@ export function createIndexCache(fileOf: (execId: string) => string) {
       if (!index) cache.delete(id);
       memo?.set(id, index);
       return index;
+    },
+    /** Keeps the entries of an index just written, so that reading it back costs no parse. */
+    remember(id: string, entries: IndexEntry[]): void {
+      const stamp = stampOf(fileOf(id));
+      if (stamp) put(id, entries, stamp);
     },
   };
 }

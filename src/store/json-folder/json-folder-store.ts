@@ -152,7 +152,10 @@ export function createJsonFolderStore(root: string): Store {
       if (db.data.endedAt) {
         const l = live.get(id);
         const index = l?.index?.finish();
-        if (l && index) writeFileAtomicSync(layout.indexFile(id), index, l.durable);
+        if (l && index) {
+          writeFileAtomicSync(layout.indexFile(id), index.text, l.durable);
+          if (index.entries) indexes.remember(id, index.entries);
+        }
         await db.write();
         docs.delete(id);
         live.delete(id);
@@ -176,7 +179,7 @@ export function createJsonFolderStore(root: string): Store {
         };
         const line = JSON.stringify(ref);
         l.refs.push(line);
-        l.index?.put(ref.seq, line);
+        l.index?.put(ref.seq, line, ref);
         if (l.refs.length >= REF_FLUSH_AT) flushRefs(execId);
         return undefined;
       }
