@@ -1,5 +1,6 @@
 import { KitaruStateError, KitaruUsageError } from './errors.js';
 import { decodeValue, type Json } from './serialization.js';
+import { effectiveStatus } from './store/liveness.js';
 import type { Store } from './store/store.js';
 import type { ExecutionStatus, LogEntry } from './store/types.js';
 import { type Execution, type ExecutionSummary, executionView, summaryView } from './views.js';
@@ -35,12 +36,16 @@ export async function listExecutions(
   if (filter.limit !== undefined && (!Number.isInteger(filter.limit) || filter.limit < 0)) {
     throw new KitaruUsageError(`limit must be an integer >= 0, got ${JSON.stringify(filter.limit)}.`);
   }
-  const { executions, errors } = await store.listExecutions();
-  let views = executions.map((r) => summaryView(r, decode));
-  if (filter.flow !== undefined) views = views.filter((v) => v.flow.name === filter.flow);
-  if (filter.status !== undefined) views = views.filter((v) => v.status === filter.status);
-  if (filter.limit !== undefined) views = views.slice(0, filter.limit);
-  return { executions: views, warnings: errors.map((e) => e.message) };
+  const { flow, status, limit } = filter;
+  const { executions, errors } = await store.listExecutions({
+    accept: (r) =>
+      (flow === undefined || r.flow.name === flow) && (status === undefined || effectiveStatus(r) === status),
+    ...(limit === undefined ? {} : { limit }),
+  });
+  return {
+    executions: executions.map((r) => summaryView(r, decode)),
+    warnings: errors.map((e) => e.message),
+  };
 }
 
 /**

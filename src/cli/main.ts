@@ -1,10 +1,18 @@
 import { runCli } from './program.js';
 
-// The one place that ends the process: a run may leave user timers or sockets behind.
-runCli(process.argv).then(
-  (code) => process.exit(code),
-  (err) => {
-    process.stderr.write(`kitaru: internal error: ${(err as Error)?.stack ?? err}\n`);
-    process.exit(2);
-  },
-);
+/**
+ * Ends the process once stdout and stderr have flushed: a large --json document written to a
+ * pipe is still in flight when the command returns, and process.exit() would cut it short.
+ * Exiting (rather than waiting for the loop to empty) matters because a run may leave user timers
+ * or sockets behind.
+ */
+function exitWhenFlushed(code: number): void {
+  process.exitCode = code;
+  process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
+}
+
+// The one place that ends the process.
+runCli(process.argv).then(exitWhenFlushed, (err) => {
+  process.stderr.write(`kitaru: internal error: ${(err as Error)?.stack ?? err}\n`);
+  exitWhenFlushed(2);
+});

@@ -46,10 +46,12 @@ export function createMemoryStore(): Store {
     async readLogs(id) {
       return structuredClone(entry(id).logs);
     },
-    async listExecutions() {
+    async listExecutions(options = {}) {
       const list = [...executions.values()]
+        .filter((e) => !options.accept || options.accept(e.record))
         .map((e) => ({ ...structuredClone(e.record), checkpointCount: e.calls.size }))
-        .sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+        .sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0))
+        .slice(0, options.limit);
       return { executions: list, errors: [] as KitaruStoreError[] };
     },
     async resolveId(prefix) {

@@ -1,6 +1,12 @@
 import type { KitaruStoreError } from '../errors.js';
 import type { CallRecord, ExecutionRecord, ExecutionSummaryRecord, LogEntry } from './types.js';
 
+/** What `listExecutions` keeps and how many it needs. */
+export interface ListOptions {
+  accept?: (record: ExecutionRecord) => boolean;
+  limit?: number;
+}
+
 /**
  * The seam between the runtime and where records live. Every implementation passes the same
  * contract suite (`test/store/contract.ts`). Values are already encoded when they get here.
@@ -27,8 +33,14 @@ export interface Store {
   getCalls(id: string): Promise<CallRecord[]>;
   /** Flow-level log entries in order. */
   readLogs(id: string): Promise<LogEntry[]>;
-  /** Every readable execution, newest first, and an error for each unreadable one. */
-  listExecutions(): Promise<{ executions: ExecutionSummaryRecord[]; errors: KitaruStoreError[] }>;
+  /**
+   * Readable executions, newest first, and an error for each unreadable one met. With `accept`,
+   * only the records it accepts; with `limit`, reading stops once that many are found (so the
+   * newest 50 of a large store cost 50 reads).
+   */
+  listExecutions(
+    options?: ListOptions,
+  ): Promise<{ executions: ExecutionSummaryRecord[]; errors: KitaruStoreError[] }>;
   /** The full id for a unique prefix; `KitaruNotFoundError` if none or several match. */
   resolveId(prefix: string): Promise<string>;
 }

@@ -215,15 +215,17 @@ export function createJsonFolderStore(root: string): Store {
       return text === null ? [] : parseLines<LogEntry>(file, text);
     },
 
-    async listExecutions() {
+    async listExecutions(options = {}) {
       const executions: ExecutionSummaryRecord[] = [];
       const errors: KitaruStoreError[] = [];
       const ids = listDir(layout.executions).sort().reverse();
       for (const id of ids) {
+        if (options.limit !== undefined && executions.length >= options.limit) break;
         try {
           const db = new Low<ExecutionRecord>(createExecutionAdapter(layout.execFile(id)), null as never);
           await db.read();
           if (!db.data) continue; // a folder whose execution.json is not written yet
+          if (options.accept && !options.accept(db.data)) continue;
           executions.push({ ...db.data, checkpointCount: countCalls(id) });
         } catch (err) {
           if ((err as { name?: string }).name === 'KitaruStoreError') errors.push(err as KitaruStoreError);
