@@ -16,18 +16,23 @@ export function fsyncWanted(): boolean {
 export function writeFileAtomicSync(file: string, data: string, fsync = fsyncWanted()): void {
   const tmp = `${file}.${process.pid}.${++counter}.tmp`;
   if (fsync) {
-    const fd = openSync(tmp, 'w');
-    try {
-      writeFileSync(fd, data);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
+    writeAndSync(tmp, 'w', data);
     renameSync(tmp, file);
     syncDir(dirname(file));
   } else {
     writeFileSync(tmp, data);
     renameSync(tmp, file);
+  }
+}
+
+/** Writes (`flags` 'w') or appends ('a') `data` to `file` and fsyncs it before closing. */
+export function writeAndSync(file: string, flags: 'w' | 'a', data: string): void {
+  const fd = openSync(file, flags);
+  try {
+    writeFileSync(fd, data);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
   }
 }
 

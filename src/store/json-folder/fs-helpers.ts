@@ -1,5 +1,6 @@
-import { appendFileSync, closeSync, fsyncSync, openSync, readdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, readdirSync, readFileSync } from 'node:fs';
 import { KitaruStoreError } from '../../errors.js';
+import { writeAndSync } from '../atomic-write.js';
 
 /** A file's text, or null if it does not exist; any other failure names the file. */
 export function readText(file: string): string | null {
@@ -23,15 +24,6 @@ export function listDir(dir: string): string[] {
 
 /** Appends `text`, fsyncing the file when `durable`. */
 export function appendDurably(file: string, text: string, durable: boolean): void {
-  if (!durable) {
-    appendFileSync(file, text);
-    return;
-  }
-  const fd = openSync(file, 'a');
-  try {
-    appendFileSync(fd, text);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
+  if (durable) writeAndSync(file, 'a', text);
+  else appendFileSync(file, text);
 }

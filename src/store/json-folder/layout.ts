@@ -28,5 +28,3 @@ export function createLayout(root: string) {
     logsFile: (id: string) => join(execDir(id), 'logs.jsonl'),
   };
 }
-
-export type Layout = ReturnType<typeof createLayout>;
