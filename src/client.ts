@@ -1,3 +1,4 @@
+import { diffExecutions, type ExecutionDiff } from './diff.js';
 import { getExecution, getLogs, type ListFilter, listExecutions } from './queries.js';
 import { startReplay } from './replay.js';
 import type { ReplayOptions } from './runtime/replay-plan.js';
@@ -31,6 +32,8 @@ export class KitaruClient {
     replay(id: string, options?: ReplayOptions): Promise<Execution>;
     /** Every log entry of an execution, in order. */
     logs(id: string): Promise<LogEntry[]>;
+    /** Two executions of one flow compared call by call (values decoded). */
+    diff(a: string, b: string): Promise<ExecutionDiff>;
   };
 
   constructor(options: KitaruClientOptions = {}) {
@@ -49,6 +52,8 @@ export class KitaruClient {
         return getExecution(store, handle.execId, true);
       },
       logs: (id) => getLogs(store, id, true),
+      diff: async (a, b) =>
+        diffExecutions(await getExecution(store, a, false), await getExecution(store, b, false), true),
     };
   }
 }

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import pkg from '../../package.json' with { type: 'json' };
 import { isKitaruError } from '../errors.js';
+import { diffCommand } from './commands/diff.js';
 import { inspectCommand } from './commands/inspect.js';
 import { listCommand } from './commands/list.js';
 import { logsCommand } from './commands/logs.js';
@@ -16,6 +17,7 @@ Examples:
   kitaru replay 01jx                                run again, reusing what completed
   kitaru replay 01jx --from summarize               run summarize and everything after it again
   kitaru replay 01jx --override checkpoint.fetch='"cached"'
+  kitaru diff 01jx 01jy                             what a replay changed, call by call
   kitaru list --status failed                       executions, newest first
   kitaru logs 01jx --checkpoint fetch               captured output of one call
 
@@ -103,6 +105,15 @@ export async function runCli(argv: string[]): Promise<number> {
     .option('--attempts', 'every attempt with its error and logs')
     .action(async (id: string, opts, cmd: Command) => {
       exitCode = await inspectCommand(ioFor(cmd), id, opts);
+    });
+
+  program
+    .command('diff')
+    .description('compare two executions of one flow (say, a run and its replay) call by call')
+    .argument('<a>', 'execution id or unique prefix')
+    .argument('<b>', 'execution id or unique prefix')
+    .action(async (a: string, b: string, _opts, cmd: Command) => {
+      exitCode = await diffCommand(ioFor(cmd), a, b);
     });
 
   program

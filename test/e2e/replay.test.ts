@@ -92,6 +92,40 @@ describe('kitaru replay', () => {
     assert.deepEqual(ex.replay.overrides, { 'checkpoint.research': 'dogs facts' });
   });
 
+  it('diff shows what a replay changed, call by call, and refuses two different flows', () => {
+    const replayId = execIdOf(kitaru(dir, ['replay', sourceId, '--override', 'checkpoint.draft="short"']));
+    const r = kitaru(dir, ['diff', sourceId, replayId, '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    const { diff } = json<{
+      diff: {
+        counts: Record<string, number>;
+        outputChanged: boolean;
+        calls: { id: string; change: string; b: { origin: string } }[];
+      };
+    }>(r);
+    assert.deepEqual(
+      diff.calls.map((c) => [c.id, c.change, c.b.origin]),
+      [
+        ['research', 'same', 'reused'],
+        ['draft', 'changed', 'overridden'],
+        ['publish', 'changed', 'executed'],
+      ],
+    );
+    assert.deepEqual(diff.counts, { same: 1, changed: 2, 'only-a': 0, 'only-b': 0 });
+    assert.equal(diff.outputChanged, true);
+    const text = kitaru(dir, ['diff', sourceId.slice(0, 14), replayId.slice(0, 14)]);
+    assert.match(text.stdout, /flow pipeline: 1 same, 2 changed, 0 only in a, 0 only in b; output changed/);
+    assert.match(text.stdout, /draft\s+changed\s+executed → overridden\s+'draft of cats facts' → 'short'/);
+    write(dir, {
+      'other.ts':
+        "import { flow } from 'kitaru';\nexport default flow(async function other() { return 1; });\n",
+    });
+    const otherId = execIdOf(kitaru(dir, ['run', 'other.ts']));
+    const refused = kitaru(dir, ['diff', sourceId, otherId]);
+    assert.equal(refused.code, 2);
+    assert.match(refused.stderr, /are not of the same flow/);
+  });
+
   it('--overrides takes them all at once; an unused one is a warning and kept', () => {
     const r = kitaru(dir, [
       'replay',

@@ -216,6 +216,25 @@ describe('replay', () => {
     assert.deepEqual(seen, [false, false, true, true]);
   });
 
+  it('diff compares a run and its replay with decoded values', async () => {
+    const when = checkpoint(function when(n: number) {
+      return new Date(n);
+    });
+    const f = flow(async function dated(n: number) {
+      return when(n);
+    });
+    const h = f.run(5);
+    await h.wait();
+    const same = await client.executions.replay(h.execId);
+    const d1 = await client.executions.diff(h.execId, same.id);
+    assert.deepEqual(d1.counts, { same: 1, changed: 0, 'only-a': 0, 'only-b': 0 });
+    assert.ok(d1.calls[0]?.b?.output instanceof Date);
+    const moved = await client.executions.replay(h.execId, { args: [6] });
+    const d2 = await client.executions.diff(h.execId, moved.id);
+    assert.equal(d2.calls[0]?.change, 'changed');
+    assert.equal(d2.outputChanged, true);
+  });
+
   it('a replay that fails resolves to the failed execution', async () => {
     const { f } = pipeline('replayStillFails');
     const h = f.run('u8');

@@ -1,3 +1,4 @@
+import { callDurationMs } from '../../diff.js';
 import { getExecution } from '../../queries.js';
 import { openStore } from '../../store/open-store.js';
 import type { LogEntry } from '../../store/types.js';
@@ -7,12 +8,6 @@ import { formatDuration, formatValue, paintStatus, replayCommand, table } from '
 
 /** Stack frames of Node itself and of kitaru's runtime, left out of `--attempts`. */
 const INTERNAL_FRAME = /\(node:|at node:|callUser|[\\/]dist[\\/](?:index|cli)\.js|[\\/]dist[\\/]chunks[\\/]/;
-
-function callDuration(c: CheckpointView): number | null {
-  const first = c.attempts[0];
-  const last = c.attempts[c.attempts.length - 1];
-  return first && last ? Date.parse(last.endedAt) - Date.parse(first.startedAt) : null;
-}
 
 function origin(c: CheckpointView): string {
   if (c.origin === 'executed') return c.reason && c.reason !== 'new' ? `executed (${c.reason})` : 'executed';
@@ -105,7 +100,7 @@ export async function inspectCommand(
       paintStatus(c.status, io.color),
       origin(c),
       String(c.attempts.length),
-      formatDuration(callDuration(c)),
+      formatDuration(callDurationMs(c)),
     ]);
     out.push(table(['call', 'type', 'status', 'origin', 'attempts', 'duration'], rows, io.color));
   }

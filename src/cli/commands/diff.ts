@@ -1,0 +1,41 @@
+import { diffExecutions } from '../../diff.js';
+import { getExecution } from '../../queries.js';
+import { openStore } from '../../store/open-store.js';
+import type { CliIO } from '../io.js';
+import { formatDuration, formatValue, paintStatus, table } from '../render/format.js';
+
+/** `kitaru diff <a> <b>`: two executions of one flow (say, a run and its replay), call by call. */
+export async function diffCommand(io: CliIO, idA: string, idB: string): Promise<number> {
+  const store = openStore(io.dir);
+  const diff = diffExecutions(await getExecution(store, idA, false), await getExecution(store, idB, false));
+  if (io.json) {
+    io.out(JSON.stringify({ command: 'diff', diff }));
+    return 0;
+  }
+  const c = io.color;
+  const mark = {
+    same: c.dim('same'),
+    changed: c.yellow('changed'),
+    'only-a': c.red('only in a'),
+    'only-b': c.green('only in b'),
+  };
+  const rows = diff.calls.map((d) => [
+    d.id,
+    mark[d.change],
+    `${d.a ? d.a.origin : '-'} → ${d.b ? d.b.origin : '-'}`,
+    d.change === 'changed' ? `${formatValue(d.a?.output, 30)} → ${formatValue(d.b?.output, 30)}` : '',
+    `${formatDuration(d.a?.durationMs ?? null)} → ${formatDuration(d.b?.durationMs ?? null)}`,
+  ]);
+  const n = diff.counts;
+  io.out(
+    [
+      `${c.bold('a')} ${diff.a.id}  ${paintStatus(diff.a.status, c)}`,
+      `${c.bold('b')} ${diff.b.id}  ${paintStatus(diff.b.status, c)}`,
+      `flow ${diff.flow}: ${n.same} same, ${n.changed} changed, ${n['only-a']} only in a, ${n['only-b']} only in b; ` +
+        `output ${diff.outputChanged ? c.yellow('changed') : 'the same'}`,
+      '',
+      table(['call', 'change', 'origin', 'output', 'duration'], rows, c),
+    ].join('\n'),
+  );
+  return 0;
+}
