@@ -23,12 +23,18 @@ export function log(fields: Record<string, unknown>): void {
   else scope.run.log(entry);
 }
 
-/** The id of the execution the caller runs in, or undefined outside a flow. */
+/**
+ * The id of the execution the caller runs in, or undefined outside a flow.
+ * @example log({ trace: `kitaru inspect ${currentExecutionId()}` });
+ */
 export function currentExecutionId(): string | undefined {
   return currentScope()?.run.execId;
 }
 
-/** Whether the caller runs inside a replay (to guard side effects such as sending an email). */
+/**
+ * Whether the caller runs inside a replay (to guard side effects such as sending an email).
+ * @example if (!isReplay()) await sendEmail(summary);
+ */
 export function isReplay(): boolean {
   return currentScope()?.run.isReplay ?? false;
 }
