@@ -11,8 +11,8 @@ import type { Execution, ExecutionSummary } from './views.js';
 export interface KitaruClientOptions {
   /** Store folder. @default `KITARU_DIR`, else the nearest `.kitaru/` upwards, else `./.kitaru` */
   dir?: string;
-  /** A store object instead of a folder (for example `createMemoryStore()`). */
-  store?: Store;
+  /** A PostgreSQL URL, or a store object (for example `createMemoryStore()`). @default `KITARU_STORE`, else the folder */
+  store?: Store | string;
   /** Where replay warnings go. @default a line on stderr */
   onWarning?: (message: string) => void;
 }
@@ -37,7 +37,10 @@ export class KitaruClient {
   };
 
   constructor(options: KitaruClientOptions = {}) {
-    const store = options.store ?? openStore(options.dir);
+    const store =
+      typeof options.store === 'object'
+        ? options.store
+        : openStore(options.dir, options.store ?? process.env.KITARU_STORE);
     const onWarning = options.onWarning ?? ((m: string) => process.stderr.write(`kitaru: warning: ${m}\n`));
     this.executions = {
       get: (id) => getExecution(store, id, true),

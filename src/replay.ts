@@ -1,4 +1,4 @@
-import { dirname, isAbsolute, relative, resolve } from 'node:path';
+import { relative } from 'node:path';
 import { KitaruStateError } from './errors.js';
 import { findFlow } from './loader.js';
 import type { ExecutionHandle } from './runtime/execute-flow.js';
@@ -7,12 +7,8 @@ import { createReplayPlan, type ReplayOptions } from './runtime/replay-plan.js';
 import { hashSource } from './runtime/source-hash.js';
 import { decodeValue } from './serialization.js';
 import { effectiveStatus } from './store/liveness.js';
+import { resolveFlowFile } from './store/project-root.js';
 import type { Store } from './store/store.js';
-
-/** Where a recorded flow file is now: relative paths are relative to the folder holding the store. */
-export function recordedFlowFile(store: Store, file: string): string {
-  return isAbsolute(file) || !isAbsolute(store.location) ? file : resolve(dirname(store.location), file);
-}
 
 /**
  * Starts a replay of `idOrPrefix` (design §3): a new execution of the same flow, from the file it
@@ -40,7 +36,7 @@ export async function startReplay(
       `execution ${id} does not record the file of flow "${record.flow.name}", so it cannot be replayed.`,
     );
   }
-  const file = recordedFlowFile(store, record.flow.file);
+  const file = resolveFlowFile(store, record.flow.file);
   const def = await findFlow(file, record.flow.name);
   const current = hashSource(file);
   if (record.flow.sourceHash && current && current !== record.flow.sourceHash) {

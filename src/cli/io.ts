@@ -1,10 +1,15 @@
 import { Chalk, type ChalkInstance } from 'chalk';
+import { KitaruUsageError } from '../errors.js';
+import { isPostgresUrl, openStore } from '../store/open-store.js';
+import type { Store } from '../store/store.js';
 
 /** What every command gets: global options and the two output streams. */
 export interface CliIO {
   json: boolean;
   /** The store folder given with --dir, if any (repeated in suggested commands). */
   dir: string | undefined;
+  /** The database given with --store, if any. */
+  storeUrl: string | undefined;
   color: ChalkInstance;
   /** The command's result: stdout. */
   out(text: string): void;
@@ -26,7 +31,12 @@ export function colorLevel(noColor: boolean, isTTY: boolean): 0 | 1 {
  * Builds the IO of one CLI invocation. With `json`, anything user code writes to stdout is sent
  * to stderr, so that stdout carries exactly one JSON document.
  */
-export function createIO(options: { json: boolean; noColor: boolean; dir: string | undefined }): CliIO {
+export function createIO(options: {
+  json: boolean;
+  noColor: boolean;
+  dir: string | undefined;
+  storeUrl: string | undefined;
+}): CliIO {
   const stdoutWrite = process.stdout.write.bind(process.stdout);
   if (options.json) {
     process.stdout.write = process.stderr.write.bind(process.stderr) as typeof process.stdout.write;
@@ -35,6 +45,7 @@ export function createIO(options: { json: boolean; noColor: boolean; dir: string
   return {
     json: options.json,
     dir: options.dir,
+    storeUrl: options.storeUrl,
     color: new Chalk({ level }),
     out: (text) => {
       stdoutWrite(text.endsWith('\n') ? text : `${text}\n`);
@@ -46,4 +57,14 @@ export function createIO(options: { json: boolean; noColor: boolean; dir: string
     interactive:
       !options.json && Boolean(process.stderr.isTTY) && (process.stderr.columns ?? 0) > 0 && !process.env.CI,
   };
+}
+
+/** The store a command works on: `--store`, else `--dir`, else the environment (see openStore). */
+export function storeOf(io: CliIO): Store {
+  if (io.storeUrl !== undefined && !isPostgresUrl(io.storeUrl)) {
+    throw new KitaruUsageError(
+      `--store takes a postgres:// URL, got "${io.storeUrl}"; for a folder use --dir.`,
+    );
+  }
+  return openStore(io.dir, io.storeUrl ?? process.env.KITARU_STORE);
 }

@@ -26,6 +26,7 @@ Exit codes: 0 ok, 1 the flow failed, 2 bad usage or store error, 130 SIGINT, 143
 
 interface GlobalOptions {
   dir?: string;
+  store?: string;
   json?: boolean;
   color: boolean;
 }
@@ -46,7 +47,7 @@ export async function runCli(argv: string[]): Promise<number> {
   let commanderMessage = '';
   const ioFor = (cmd: Command): CliIO => {
     const g = cmd.optsWithGlobals() as GlobalOptions;
-    return createIO({ json: Boolean(g.json), noColor: g.color === false, dir: g.dir });
+    return createIO({ json: Boolean(g.json), noColor: g.color === false, dir: g.dir, storeUrl: g.store });
   };
   const program = new Command('kitaru')
     .description(
@@ -54,6 +55,7 @@ export async function runCli(argv: string[]): Promise<number> {
     )
     .version(pkg.version, '-V, --version', 'print the version')
     .option('--dir <path>', 'store folder (default: KITARU_DIR, nearest .kitaru/, ./.kitaru)')
+    .option('--store <url>', 'a PostgreSQL database instead of a folder (default: KITARU_STORE)')
     .option('--json', 'print exactly one JSON document on stdout')
     .option('--no-color', 'no colour (NO_COLOR and FORCE_COLOR are honoured too)')
     .addHelpText('after', EXAMPLES)

@@ -1,8 +1,8 @@
 import { hostname } from 'node:os';
-import { dirname, isAbsolute, relative } from 'node:path';
 import { type ErrorRecord, errorToRecord, isDeterministic, KitaruExecutionError } from '../errors.js';
 import { encodeValue, type Json } from '../serialization.js';
 import { openStore } from '../store/open-store.js';
+import { recordFlowFile } from '../store/project-root.js';
 import type { Store } from '../store/store.js';
 import { type ExecutionRecord, SCHEMA_VERSION } from '../store/types.js';
 import { installConsoleCapture } from './console-capture.js';
@@ -63,7 +63,7 @@ function flowIdentity(def: FlowDef, store: Store): ExecutionRecord['flow'] {
   const key = `${store.location}\0${def.file}`;
   let file = relativeFiles.get(key);
   if (file === undefined) {
-    file = isAbsolute(store.location) ? relative(dirname(store.location), def.file) : def.file;
+    file = recordFlowFile(store, def.file);
     relativeFiles.set(key, file);
   }
   return { name: def.name, file, sourceHash };

@@ -43,4 +43,6 @@ export interface Store {
   ): Promise<{ executions: ExecutionSummaryRecord[]; errors: KitaruStoreError[] }>;
   /** The full id for a unique prefix; `KitaruNotFoundError` if none or several match. */
   resolveId(prefix: string): Promise<string>;
+  /** Releases connections, for stores that hold any. */
+  close?(): Promise<void>;
 }

@@ -1,12 +1,11 @@
 import { diffExecutions } from '../../diff.js';
 import { getExecution } from '../../queries.js';
-import { openStore } from '../../store/open-store.js';
-import type { CliIO } from '../io.js';
+import { type CliIO, storeOf } from '../io.js';
 import { formatDuration, formatValue, paintStatus, table } from '../render/format.js';
 
 /** `kitaru diff <a> <b>`: two executions of one flow (say, a run and its replay), call by call. */
 export async function diffCommand(io: CliIO, idA: string, idB: string): Promise<number> {
-  const store = openStore(io.dir);
+  const store = storeOf(io);
   const diff = diffExecutions(await getExecution(store, idA, false), await getExecution(store, idB, false));
   if (io.json) {
     io.out(JSON.stringify({ command: 'diff', diff }));

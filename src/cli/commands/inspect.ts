@@ -1,9 +1,8 @@
 import { callDurationMs } from '../../diff.js';
 import { getExecution } from '../../queries.js';
-import { openStore } from '../../store/open-store.js';
 import type { LogEntry } from '../../store/types.js';
 import type { CheckpointView, Execution } from '../../views.js';
-import type { CliIO } from '../io.js';
+import { type CliIO, storeOf } from '../io.js';
 import { formatDuration, formatValue, paintStatus, replayCommand, table } from '../render/format.js';
 
 /** Stack frames of Node itself and of kitaru's runtime, left out of `--attempts`. */
@@ -84,7 +83,7 @@ export async function inspectCommand(
   id: string,
   options: { attempts?: boolean },
 ): Promise<number> {
-  const ex = await getExecution(openStore(io.dir), id, false);
+  const ex = await getExecution(storeOf(io), id, false);
   if (io.json) {
     io.out(JSON.stringify({ command: 'inspect', execution: ex }));
     return 0;

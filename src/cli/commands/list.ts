@@ -1,6 +1,5 @@
 import { listExecutions } from '../../queries.js';
-import { openStore } from '../../store/open-store.js';
-import type { CliIO } from '../io.js';
+import { type CliIO, storeOf } from '../io.js';
 import { parseCount } from '../parse-input.js';
 import { formatDuration, paintStatus, table } from '../render/format.js';
 
@@ -14,7 +13,7 @@ export async function listCommand(
     ...(options.flow === undefined ? {} : { flow: options.flow }),
     ...(options.status === undefined ? {} : { status: options.status }),
   };
-  const { executions, warnings } = await listExecutions(openStore(io.dir), filter, false);
+  const { executions, warnings } = await listExecutions(storeOf(io), filter, false);
   for (const w of warnings) io.err(io.color.yellow(`warning: ${w}`));
   if (io.json) {
     io.out(JSON.stringify({ command: 'list', executions, count: executions.length }));

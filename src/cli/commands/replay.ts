@@ -1,7 +1,6 @@
 import { startReplay } from '../../replay.js';
 import type { ReplayOptions } from '../../runtime/replay-plan.js';
-import { openStore } from '../../store/open-store.js';
-import type { CliIO } from '../io.js';
+import { type CliIO, storeOf } from '../io.js';
 import { parseFlowArgs, parseOverrides } from '../parse-input.js';
 import { createProgress } from '../render/progress.js';
 import type { SignalWatch } from '../signals.js';
@@ -27,7 +26,7 @@ export async function replayCommand(
   const args = parseFlowArgs(options.args, options.argsFile);
   if (args !== undefined) plan.args = args;
   if (options.from !== undefined) plan.from = options.from;
-  const store = openStore(io.dir);
+  const store = storeOf(io);
   const progress = await createProgress(io);
   const { handle, sourceExecId } = await startReplay(store, id, plan, {
     observer: progress.observer,

@@ -1,6 +1,5 @@
 import { loadFlowFile, pickFlow } from '../../loader.js';
-import { openStore } from '../../store/open-store.js';
-import type { CliIO } from '../io.js';
+import { type CliIO, storeOf } from '../io.js';
 import { parseFlowArgs } from '../parse-input.js';
 import { createProgress } from '../render/progress.js';
 import type { SignalWatch } from '../signals.js';
@@ -17,7 +16,7 @@ export interface RunCommandOptions {
 export async function runCommand(io: CliIO, file: string, options: RunCommandOptions, signals: SignalWatch) {
   const args = parseFlowArgs(options.args, options.argsFile) ?? [];
   const def = pickFlow(await loadFlowFile(file), options.flow);
-  const store = openStore(io.dir);
+  const store = storeOf(io);
   const progress = await createProgress(io);
   const handle = def.start({ args, store, observer: progress.observer });
   if (!io.json) io.out(`execution ${handle.execId} · flow ${def.name}`);

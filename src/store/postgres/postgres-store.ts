@@ -1,0 +1,173 @@
+import pg from 'pg';
+import { KitaruNotFoundError, KitaruStoreError } from '../../errors.js';
+import type { Store } from '../store.js';
+import type { CallRecord, ExecutionRecord, ExecutionSummaryRecord, LogEntry } from '../types.js';
+import { migrate } from './schema.js';
+
+/** The URL without its password, to show. */
+function redact(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return 'postgres';
+  }
+}
+
+/**
+ * A Store on PostgreSQL, for many processes and machines: the same records as the JSON-folder
+ * store (same encoding), one row per execution and per call. One round trip per checkpoint; a
+ * completed call is never overwritten (the first completed record wins).
+ */
+export function createPostgresStore(url: string): Store & { close(): Promise<void> } {
+  // allowExitOnIdle: idle connections do not keep a finished process alive.
+  const pool = new pg.Pool({ connectionString: url, max: 4, allowExitOnIdle: true });
+  pool.on('error', () => {}); // a dropped idle connection is replaced on next use
+  let ready: Promise<void> | undefined;
+
+  const fail = (what: string, err: unknown): never => {
+    if ((err as { name?: string }).name?.startsWith('Kitaru')) throw err;
+    throw new KitaruStoreError(`postgres store ${redact(url)}: ${what}: ${(err as Error).message}`, {
+      cause: err,
+    });
+  };
+
+  async function query<R extends pg.QueryResultRow>(what: string, text: string, values: unknown[] = []) {
+    ready ??= (async () => {
+      const client = await pool.connect();
+      try {
+        await migrate(client);
+      } finally {
+        client.release();
+      }
+    })();
+    try {
+      await ready;
+      return await pool.query<R>(text, values);
+    } catch (err) {
+      return fail(what, err);
+    }
+  }
+
+  async function getDoc(id: string): Promise<ExecutionRecord> {
+    const { rows } = await query<{ doc: ExecutionRecord }>(
+      'read execution',
+      'select doc from kitaru_executions where id = $1',
+      [id],
+    );
+    const doc = rows[0]?.doc;
+    if (!doc)
+      throw new KitaruNotFoundError(
+        `no execution ${id} in ${redact(url)}. List executions with \`kitaru list\`.`,
+      );
+    return doc;
+  }
+
+  return {
+    kind: 'postgres',
+    location: redact(url),
+
+    async createExecution(record) {
+      await query('create execution', 'insert into kitaru_executions (id, doc) values ($1, $2)', [
+        record.id,
+        JSON.stringify(record),
+      ]);
+    },
+
+    async updateExecution(id, patch) {
+      // Merged in JS (not with jsonb ||), so nested values keep their key order.
+      const doc = Object.assign({}, await getDoc(id), patch);
+      await query('update execution', 'update kitaru_executions set doc = $2 where id = $1', [
+        id,
+        JSON.stringify(doc),
+      ]);
+    },
+
+    writeCall(execId, record) {
+      const doc = record.origin === 'reused' ? { ...record, attempts: [] } : record;
+      return query(
+        'write call',
+        `insert into kitaru_calls (exec_id, seq, completed, doc) values ($1, $2, $3, $4)
+         on conflict (exec_id, seq) do update set completed = excluded.completed, doc = excluded.doc
+         where not kitaru_calls.completed`,
+        [execId, record.seq, record.status === 'completed', JSON.stringify(doc)],
+      ).then(() => undefined);
+    },
+
+    async appendLogs(execId, entries) {
+      if (entries.length === 0) return;
+      await query(
+        'append logs',
+        'insert into kitaru_logs (exec_id, doc) select $1, value from json_array_elements($2::json)',
+        [execId, JSON.stringify(entries)],
+      );
+    },
+
+    async getExecution(id) {
+      return getDoc(id);
+    },
+
+    async getCalls(id) {
+      await getDoc(id);
+      const { rows } = await query<{ doc: CallRecord }>(
+        'read calls',
+        'select doc from kitaru_calls where exec_id = $1 order by seq',
+        [id],
+      );
+      return rows.map((r) => r.doc);
+    },
+
+    async readLogs(id) {
+      await getDoc(id);
+      const { rows } = await query<{ doc: LogEntry }>(
+        'read logs',
+        'select doc from kitaru_logs where exec_id = $1 order by n',
+        [id],
+      );
+      return rows.map((r) => r.doc);
+    },
+
+    async listExecutions(options = {}) {
+      const executions: ExecutionSummaryRecord[] = [];
+      const { rows } = await query<{ doc: ExecutionRecord; calls: string }>(
+        'list executions',
+        `select e.doc, (select count(*) from kitaru_calls c where c.exec_id = e.id) as calls
+         from kitaru_executions e order by e.id desc`,
+      );
+      for (const { doc, calls } of rows) {
+        if (options.limit !== undefined && executions.length >= options.limit) break;
+        if (options.accept && !options.accept(doc)) continue;
+        executions.push({ ...doc, checkpointCount: Number(calls) });
+      }
+      return { executions, errors: [] };
+    },
+
+    async resolveId(prefix) {
+      const { rows } = await query<{ id: string }>(
+        'find execution',
+        "select id from kitaru_executions where id = $1 or id like $2 || '%' order by id limit 6",
+        [prefix, prefix.replace(/[\\%_]/g, '\\$&')],
+      );
+      const exact = rows.find((r) => r.id === prefix);
+      if (exact) return exact.id;
+      if (rows.length === 1) return (rows[0] as { id: string }).id;
+      if (rows.length === 0) {
+        throw new KitaruNotFoundError(
+          `no execution matches "${prefix}" in ${redact(url)}. List executions with \`kitaru list\`.`,
+        );
+      }
+      throw new KitaruNotFoundError(
+        `"${prefix}" is ambiguous: it matches ${rows.length > 5 ? 'more than 5' : rows.length} executions ` +
+          `(${rows
+            .slice(0, 5)
+            .map((r) => r.id)
+            .join(', ')}). Give more characters of the id.`,
+      );
+    },
+
+    async close() {
+      await pool.end();
+    },
+  };
+}

@@ -1,0 +1,103 @@
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import pg from 'pg';
+import { createPostgresStore } from '../../src/store/postgres/postgres-store.js';
+import { startPostgres } from '../pg-cluster.js';
+import { storeContract } from './contract.js';
+
+const url = await startPostgres();
+const stores: { close(): Promise<void> }[] = [];
+after(() => Promise.all(stores.map((s) => s.close())));
+
+storeContract('postgres', () => {
+  const store = createPostgresStore(url);
+  stores.push(store);
+  return store;
+});
+
+describe('the postgres store', () => {
+  it('creates its schema once, versioned, even when several stores start at once', async () => {
+    const many = Array.from({ length: 4 }, () => createPostgresStore(url));
+    stores.push(...many);
+    await Promise.all(many.map((s) => s.listExecutions()));
+    const client = new pg.Client(url);
+    await client.connect();
+    try {
+      const { rows } = await client.query('select version from kitaru_schema');
+      assert.deepEqual(rows, [{ version: 1 }]);
+    } finally {
+      await client.end();
+    }
+  });
+
+  it('keeps the first completed record of a call when a later write races it', async () => {
+    const s = createPostgresStore(url);
+    stores.push(s);
+    const rec = (status: 'completed' | 'failed', output: number) => ({
+      schemaVersion: 1,
+      seq: 0,
+      id: 'a',
+      name: 'a',
+      type: null,
+      status,
+      origin: 'executed' as const,
+      reason: 'new' as const,
+      sourceExecId: null,
+      sourceSeq: null,
+      inputHash: 'h',
+      input: [],
+      output,
+      attempts: [],
+    });
+    await s.createExecution({
+      schemaVersion: 1,
+      id: 'race0001',
+      flow: { name: 'f', file: null, sourceHash: null },
+      status: 'running',
+      args: [],
+      output: null,
+      error: null,
+      originalExecId: null,
+      replay: null,
+      pid: 1,
+      host: 'h',
+      createdAt: new Date().toISOString(),
+      endedAt: null,
+      flowAttempts: 1,
+    });
+    await s.writeCall('race0001', rec('failed', 0));
+    await s.writeCall('race0001', rec('completed', 1));
+    await s.writeCall('race0001', rec('completed', 2));
+    await s.writeCall('race0001', rec('failed', 3));
+    const calls = await s.getCalls('race0001');
+    assert.deepEqual(
+      calls.map((c) => [c.status, c.output]),
+      [['completed', 1]],
+    );
+  });
+
+  it('keeps the key order of stored values', async () => {
+    const s = createPostgresStore(url);
+    stores.push(s);
+    await s.createExecution({
+      schemaVersion: 1,
+      id: 'order001',
+      flow: { name: 'f', file: null, sourceHash: null },
+      status: 'running',
+      args: [{ zebra: 1, apple: 2, mango: { b: 1, a: 2 } }],
+      output: null,
+      error: null,
+      originalExecId: null,
+      replay: null,
+      pid: 1,
+      host: 'h',
+      createdAt: new Date().toISOString(),
+      endedAt: null,
+      flowAttempts: 1,
+    });
+    await s.updateExecution('order001', { status: 'completed', output: { z: 1, a: 2 } });
+    const doc = await s.getExecution('order001');
+    assert.equal(JSON.stringify(doc.args), '[{"zebra":1,"apple":2,"mango":{"b":1,"a":2}}]');
+    assert.equal(JSON.stringify(doc.output), '{"z":1,"a":2}');
+  });
+});
