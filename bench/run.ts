@@ -1,11 +1,13 @@
 // npm run bench: kitaru against raw-fs baselines, as ratios measured in one run (see README, Performance).
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { KitaruClient } from 'kitaru';
 import { JSONFilePreset } from 'lowdb/node';
+import pg from 'pg';
+import { startCluster } from '../scripts/pg-cluster.mjs';
 import fanOut from './flows/fan-out.js';
 import seq from './flows/seq.js';
 import three from './flows/three.js';
@@ -21,6 +23,9 @@ process.env.KITARU_DIR = store;
 delete process.env.KITARU_FSYNC;
 const client = new KitaruClient();
 let rawSeq = 0;
+let pgUrl = '';
+let insertRuns = 0;
+let pgClient: pg.Client;
 const rawId = () => `raw${String(++rawSeq).padStart(19, '0')}`;
 
 const F = {
@@ -36,6 +41,11 @@ const F = {
   memory: figure('memory', 'peak RSS of the 8000-call run vs the 0-call run (CLI)', 1.5),
   smallFlows: figure('small flows', '3-step flow.run().wait(), per run, vs the same file work by hand', 1.5),
   durable: figure('durable mode', 'per-checkpoint with KITARU_FSYNC=1 vs write+fsync+rename+dir fsync', 1.25),
+  postgres: figure(
+    'postgres',
+    'per-checkpoint on the Postgres store vs one single-row INSERT round trip',
+    1.5,
+  ),
 };
 
 function payloadOf(execId: string): { call: string; execution: string } {
@@ -158,6 +168,26 @@ async function repetition(rep: number): Promise<void> {
   }
   record(F.coldStart, kitaruMs / tsxMs, { kitaruMs: kitaruMs / 6, tsxMs: tsxMs / 6 });
 
+  // Postgres: the same flow on a throwaway local cluster, against INSERTs of the same payload.
+  const pgN = 1000;
+  process.env.KITARU_STORE = pgUrl;
+  const [p0, pN] = await abba(
+    () => seq.run(0).wait(),
+    () => seq.run(pgN).wait(),
+  );
+  delete process.env.KITARU_STORE;
+  const rawInserts = async () => {
+    const run = ++insertRuns;
+    for (let i = 0; i < pgN; i++) {
+      await pgClient.query('insert into bench_raw (run, seq, doc) values ($1, $2, $3)', [run, i, call]);
+    }
+  };
+  const pgRaw = (await time(rawInserts)) + (await time(rawInserts));
+  record(F.postgres, (pN - p0) / pgRaw, {
+    perCheckpointUs: ((pN - p0) / 2 / pgN) * 1000,
+    insertUs: (pgRaw / 2 / pgN) * 1000,
+  });
+
   // Memory, through the CLI.
   const seqFile = join(here, 'flows', 'seq.ts');
   const rss0 = peakRss([join(repo, 'bin', 'kitaru.js'), 'run', seqFile, '--args', '0']);
@@ -185,6 +215,12 @@ function fmt(v: number): string {
 
 async function main(): Promise<void> {
   console.error(`kitaru bench: ${reps} repetitions, store in ${root}`);
+  execFileSync(process.execPath, [join(repo, 'scripts', 'ensure-postgres.mjs')], { stdio: 'inherit' });
+  const cluster = await startCluster();
+  pgUrl = cluster.url;
+  pgClient = new pg.Client(pgUrl);
+  await pgClient.connect();
+  await pgClient.query('create table bench_raw (run int, seq int, doc json, primary key (run, seq))');
   await seq.run(500).wait(); // warm up the JIT and the file system
   for (let rep = 0; rep < reps; rep++) {
     await repetition(rep);
@@ -229,6 +265,8 @@ async function main(): Promise<void> {
   );
   console.error(`figures written to ${out}`);
   rmSync(root, { recursive: true, force: true });
+  await pgClient.end();
+  cluster.stop();
 }
 
 await main();

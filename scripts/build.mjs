@@ -6,12 +6,13 @@ import { build } from 'esbuild';
 
 rmSync('dist', { recursive: true, force: true });
 // Small dependencies are bundled in: one file loads far faster than a tree of ESM modules, and
-// start-up is part of every `kitaru run`. tsx (and esbuild under it) and ora stay external.
+// start-up is part of every `kitaru run`. tsx (and esbuild under it), ora and pg (loaded only when
+// used) stay external.
 const common = {
   bundle: true,
   platform: 'node',
   target: 'node20',
-  external: ['tsx', 'tsx/*', 'esbuild', 'ora'],
+  external: ['tsx', 'tsx/*', 'esbuild', 'ora', 'pg'],
   logLevel: 'warning',
 };
 await Promise.all([

@@ -1,4 +1,4 @@
-import pg from 'pg';
+import type pg from 'pg';
 import { KitaruNotFoundError, KitaruStoreError } from '../../errors.js';
 import type { Store } from '../store.js';
 import type { CallRecord, ExecutionRecord, ExecutionSummaryRecord, LogEntry } from '../types.js';
@@ -21,10 +21,8 @@ function redact(url: string): string {
  * completed call is never overwritten (the first completed record wins).
  */
 export function createPostgresStore(url: string): Store & { close(): Promise<void> } {
-  // allowExitOnIdle: idle connections do not keep a finished process alive.
-  const pool = new pg.Pool({ connectionString: url, max: 4, allowExitOnIdle: true });
-  pool.on('error', () => {}); // a dropped idle connection is replaced on next use
-  let ready: Promise<void> | undefined;
+  let pool: pg.Pool | undefined;
+  let ready: Promise<pg.Pool> | undefined;
 
   const fail = (what: string, err: unknown): never => {
     if ((err as { name?: string }).name?.startsWith('Kitaru')) throw err;
@@ -34,17 +32,22 @@ export function createPostgresStore(url: string): Store & { close(): Promise<voi
   };
 
   async function query<R extends pg.QueryResultRow>(what: string, text: string, values: unknown[] = []) {
+    // The driver loads on first use, so that a run on the JSON store never pays for it.
     ready ??= (async () => {
+      const { default: driver } = await import('pg');
+      // allowExitOnIdle: idle connections do not keep a finished process alive.
+      pool = new driver.Pool({ connectionString: url, max: 4, allowExitOnIdle: true });
+      pool.on('error', () => {}); // a dropped idle connection is replaced on next use
       const client = await pool.connect();
       try {
         await migrate(client);
       } finally {
         client.release();
       }
+      return pool;
     })();
     try {
-      await ready;
-      return await pool.query<R>(text, values);
+      return await (await ready).query<R>(text, values);
     } catch (err) {
       return fail(what, err);
     }
@@ -167,7 +170,7 @@ export function createPostgresStore(url: string): Store & { close(): Promise<voi
     },
 
     async close() {
-      await pool.end();
+      await pool?.end();
     },
   };
 }
