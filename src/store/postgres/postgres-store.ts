@@ -4,6 +4,28 @@ import type { Store } from '../store.js';
 import type { CallRecord, ExecutionRecord, ExecutionSummaryRecord, LogEntry } from '../types.js';
 import { migrate } from './schema.js';
 
+/**
+ * An idle connection must not keep a finished process alive, but one with a query in flight must:
+ * the socket is ref'ed while queries run and unref'ed when none is left.
+ */
+function unrefClient(c: pg.Client): void {
+  const socket = (c as unknown as { connection?: { stream?: { ref(): void; unref(): void } } }).connection
+    ?.stream;
+  if (!socket) return;
+  let active = 0;
+  const original = c.query.bind(c) as (...a: unknown[]) => Promise<unknown>;
+  socket.unref();
+  (c as unknown as { query: (...a: unknown[]) => Promise<unknown> }).query = (...args: unknown[]) => {
+    if (active++ === 0) socket.ref();
+    const done = () => {
+      if (--active === 0) socket.unref();
+    };
+    const result = original(...args);
+    result.then(done, done);
+    return result;
+  };
+}
+
 /** The URL without its password, to show. */
 function redact(url: string): string {
   try {
@@ -21,8 +43,8 @@ function redact(url: string): string {
  * completed call is never overwritten (the first completed record wins).
  */
 export function createPostgresStore(url: string): Store & { close(): Promise<void> } {
-  let pool: pg.Pool | undefined;
-  let ready: Promise<pg.Pool> | undefined;
+  let client: pg.Client | undefined;
+  let ready: Promise<pg.Client> | undefined;
 
   const fail = (what: string, err: unknown): never => {
     if ((err as { name?: string }).name?.startsWith('Kitaru')) throw err;
@@ -33,21 +55,26 @@ export function createPostgresStore(url: string): Store & { close(): Promise<voi
 
   async function query<R extends pg.QueryResultRow>(what: string, text: string, values: unknown[] = []) {
     // The driver loads on first use, so that a run on the JSON store never pays for it.
+    // One connection per store: a checkpoint costs one round trip on it, with no pool to check
+    // out from (the client queues concurrent queries itself).
     ready ??= (async () => {
       const { default: driver } = await import('pg');
-      // allowExitOnIdle: idle connections do not keep a finished process alive.
-      pool = new driver.Pool({ connectionString: url, max: 4, allowExitOnIdle: true });
-      pool.on('error', () => {}); // a dropped idle connection is replaced on next use
-      const client = await pool.connect();
-      try {
-        await migrate(client);
-      } finally {
-        client.release();
-      }
-      return pool;
+      const c = new driver.Client({ connectionString: url });
+      c.on('error', () => {
+        ready = undefined; // a lost connection is opened again on next use
+      });
+      await c.connect();
+      await migrate(c);
+      unrefClient(c);
+      client = c;
+      return c;
     })();
+    ready.catch(() => {
+      ready = undefined;
+    });
     try {
-      return await (await ready).query<R>(text, values);
+      // Named: each connection parses and plans a statement once, not on every checkpoint.
+      return await (await ready).query<R>({ name: `kitaru ${what}`, text, values });
     } catch (err) {
       return fail(what, err);
     }
@@ -170,7 +197,7 @@ export function createPostgresStore(url: string): Store & { close(): Promise<voi
     },
 
     async close() {
-      await pool?.end();
+      await client?.end();
     },
   };
 }

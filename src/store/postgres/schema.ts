@@ -29,7 +29,7 @@ const MIGRATIONS: string[] = [
 export const PG_SCHEMA_VERSION = MIGRATIONS.length;
 
 /** Brings the database's kitaru tables up to `PG_SCHEMA_VERSION`. */
-export async function migrate(client: pg.PoolClient): Promise<void> {
+export async function migrate(client: pg.ClientBase): Promise<void> {
   await client.query('begin');
   try {
     await client.query('select pg_advisory_xact_lock(7402117)');
