@@ -54,4 +54,14 @@ describe('the CLI on a PostgreSQL store', () => {
     assert.equal(r.code, 2);
     assert.match(r.stderr, /--store takes a postgres:\/\/ URL/);
   });
+
+  it('reports an unreachable database in one line, without its password', () => {
+    const r = kitaru(makeProject(), ['list', '--store', 'postgres://someone:hunter2@127.0.0.1:1/db']);
+    assert.equal(r.code, 2);
+    assert.match(
+      r.stderr,
+      /postgres store postgres:\/\/someone:\*\*\*@127\.0\.0\.1:1\/db: list executions: connect ECONNREFUSED/,
+    );
+    assert.doesNotMatch(r.stderr, /hunter2|\n\s+at /);
+  });
 });
