@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import pg from 'pg';
+import type { Json } from '../../src/serialization.js';
 import { createPostgresStore } from '../../src/store/postgres/postgres-store.js';
+import type { ExecutionRecord } from '../../src/store/types.js';
 import { startPostgres } from '../pg-cluster.js';
 import { storeContract } from './contract.js';
 
@@ -14,6 +16,25 @@ storeContract('postgres', () => {
   stores.push(store);
   return store;
 });
+
+function execution(id: string, args: Json): ExecutionRecord {
+  return {
+    schemaVersion: 1,
+    id,
+    flow: { name: 'f', file: null, sourceHash: null },
+    status: 'running',
+    args,
+    output: null,
+    error: null,
+    originalExecId: null,
+    replay: null,
+    pid: 1,
+    host: 'h',
+    createdAt: new Date().toISOString(),
+    endedAt: null,
+    flowAttempts: 1,
+  };
+}
 
 describe('the postgres store', () => {
   it('creates its schema once, versioned, even when several stores start at once', async () => {
@@ -49,22 +70,7 @@ describe('the postgres store', () => {
       output,
       attempts: [],
     });
-    await s.createExecution({
-      schemaVersion: 1,
-      id: 'race0001',
-      flow: { name: 'f', file: null, sourceHash: null },
-      status: 'running',
-      args: [],
-      output: null,
-      error: null,
-      originalExecId: null,
-      replay: null,
-      pid: 1,
-      host: 'h',
-      createdAt: new Date().toISOString(),
-      endedAt: null,
-      flowAttempts: 1,
-    });
+    await s.createExecution(execution('race0001', []));
     await s.writeCall('race0001', rec('failed', 0));
     await s.writeCall('race0001', rec('completed', 1));
     await s.writeCall('race0001', rec('completed', 2));
@@ -79,22 +85,7 @@ describe('the postgres store', () => {
   it('keeps the key order of stored values', async () => {
     const s = createPostgresStore(url);
     stores.push(s);
-    await s.createExecution({
-      schemaVersion: 1,
-      id: 'order001',
-      flow: { name: 'f', file: null, sourceHash: null },
-      status: 'running',
-      args: [{ zebra: 1, apple: 2, mango: { b: 1, a: 2 } }],
-      output: null,
-      error: null,
-      originalExecId: null,
-      replay: null,
-      pid: 1,
-      host: 'h',
-      createdAt: new Date().toISOString(),
-      endedAt: null,
-      flowAttempts: 1,
-    });
+    await s.createExecution(execution('order001', [{ zebra: 1, apple: 2, mango: { b: 1, a: 2 } }]));
     await s.updateExecution('order001', { status: 'completed', output: { z: 1, a: 2 } });
     const doc = await s.getExecution('order001');
     assert.equal(JSON.stringify(doc.args), '[{"zebra":1,"apple":2,"mango":{"b":1,"a":2}}]');
