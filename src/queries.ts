@@ -20,8 +20,7 @@ export interface ListFilter {
 /** One execution by id or unique prefix, with its calls. */
 export async function getExecution(store: Store, idOrPrefix: string, decode: boolean): Promise<Execution> {
   const id = await store.resolveId(idOrPrefix);
-  const [record, calls] = [await store.getExecution(id), await store.getCalls(id)];
-  return executionView(record, calls, decode);
+  return executionView(await store.getExecution(id), await store.getCalls(id), decode);
 }
 
 /** Execution summaries, newest first, and one warning per unreadable execution. */

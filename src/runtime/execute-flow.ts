@@ -13,7 +13,7 @@ import type { ReplayPlan } from './replay-plan.js';
 import { recordCancelledAttempts, startCall } from './run-checkpoint.js';
 import type { RunState } from './run-state.js';
 import { hashSource } from './source-hash.js';
-import { type FlowScope, type LiveExecution, state } from './state.js';
+import { type FlowScope, type LiveExecution, runInScope, state } from './state.js';
 
 /** How to start an execution (the CLI, the client and `flow.run` all come through here). */
 export interface StartOptions {
@@ -45,10 +45,6 @@ export interface ExecutionHandle {
   readonly done: Promise<ExecutionOutcome>;
   /** The flow's return value; rejects with `KitaruExecutionError` if it failed or was cancelled. */
   wait(): Promise<unknown>;
-}
-
-function callUser(fn: (...args: unknown[]) => unknown, args: unknown[]): unknown {
-  return fn(...args);
 }
 
 // Worked out once per process (flow, store): a small flow's run should cost its writes, not this.
@@ -177,7 +173,7 @@ async function drive(
       let error: unknown;
       let output: Json = null;
       try {
-        value = await state.als.run(scope, callUser, def.fn as (...a: unknown[]) => unknown, args);
+        value = await runInScope(scope, def.fn, args);
         ok = true;
       } catch (err) {
         error = err;

@@ -13,7 +13,7 @@ import type { CheckpointDef } from './definitions.js';
 import { KitaruFuture } from './future.js';
 import { retryDelay } from './options.js';
 import type { RunState } from './run-state.js';
-import { type AttemptScope, state } from './state.js';
+import { type AttemptScope, runInScope } from './state.js';
 
 /**
  * A fresh call record. Written out field by field, not spread: object spread of these shapes costs
@@ -47,10 +47,6 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
     value !== null &&
     typeof (value as { then?: unknown }).then === 'function'
   );
-}
-
-function callUser(fn: (...args: unknown[]) => unknown, args: unknown[]): unknown {
-  return fn(...args);
 }
 
 /** Gives the call its id (`name`, `name_2`, ... in call order) and starts it. */
@@ -200,7 +196,7 @@ async function runAttempts(
       run.inflight.set(callId, { record, scope, startedAt });
       run.observer.callStarted?.({ execId: run.execId, callId, attempt });
       try {
-        value = state.als.run(scope, callUser, def.fn as (...a: unknown[]) => unknown, args);
+        value = runInScope(scope, def.fn, args);
         // A synchronous checkpoint's value needs no extra turn of the microtask queue.
         if (isThenable(value)) value = await value;
         output = encodeValue(value, 'output', `checkpoint ${callId}`);

@@ -61,6 +61,15 @@ export const state: KitaruState = (holder[KEY] ??= {
   consolePatched: false,
 });
 
+function callUser(fn: (...args: unknown[]) => unknown, args: unknown[]): unknown {
+  return fn(...args);
+}
+
+/** Calls user code (a flow body or a checkpoint function) inside `scope`. */
+export function runInScope(scope: Scope, fn: (...args: never[]) => unknown, args: unknown[]): unknown {
+  return state.als.run(scope, callUser, fn as (...a: unknown[]) => unknown, args);
+}
+
 /** The scope of the running flow body or checkpoint attempt, if any. */
 export function currentScope(): Scope | undefined {
   return state.als.getStore();

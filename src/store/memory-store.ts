@@ -38,10 +38,7 @@ export function createMemoryStore(): Store {
       return structuredClone(entry(id).record);
     },
     async getCalls(id) {
-      const calls = [...entry(id).calls.values()].map((c) =>
-        c.origin === 'reused' ? { ...c, reason: null, attempts: [] } : c,
-      );
-      return structuredClone(calls.sort((a, b) => a.seq - b.seq));
+      return structuredClone([...entry(id).calls.values()].sort((a, b) => a.seq - b.seq));
     },
     async readLogs(id) {
       return structuredClone(entry(id).logs);

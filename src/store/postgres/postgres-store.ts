@@ -94,6 +94,13 @@ export function createPostgresStore(url: string): Store & { close(): Promise<voi
     return doc;
   }
 
+  /** The documents of an execution's rows (calls or logs); `KitaruNotFoundError` for an unknown id. */
+  async function docsOf<T>(id: string, what: string, sql: string): Promise<T[]> {
+    await getDoc(id);
+    const { rows } = await query<{ doc: T }>(what, sql, [id]);
+    return rows.map((r) => r.doc);
+  }
+
   return {
     kind: 'postgres',
     location: redact(url),
@@ -138,25 +145,11 @@ export function createPostgresStore(url: string): Store & { close(): Promise<voi
       return getDoc(id);
     },
 
-    async getCalls(id) {
-      await getDoc(id);
-      const { rows } = await query<{ doc: CallRecord }>(
-        'read calls',
-        'select doc from kitaru_calls where exec_id = $1 order by seq',
-        [id],
-      );
-      return rows.map((r) => r.doc);
-    },
+    getCalls: (id) =>
+      docsOf<CallRecord>(id, 'read calls', 'select doc from kitaru_calls where exec_id = $1 order by seq'),
 
-    async readLogs(id) {
-      await getDoc(id);
-      const { rows } = await query<{ doc: LogEntry }>(
-        'read logs',
-        'select doc from kitaru_logs where exec_id = $1 order by n',
-        [id],
-      );
-      return rows.map((r) => r.doc);
-    },
+    readLogs: (id) =>
+      docsOf<LogEntry>(id, 'read logs', 'select doc from kitaru_logs where exec_id = $1 order by n'),
 
     async listExecutions(options = {}) {
       const executions: ExecutionSummaryRecord[] = [];
