@@ -21,7 +21,8 @@ Examples:
   kitaru list --status failed                       executions, newest first
   kitaru logs 01jx --checkpoint fetch               captured output of one call
 
-The store is --dir, else KITARU_DIR, else the nearest .kitaru/ upwards, else ./.kitaru.
+The store is --store (a postgres:// URL), else --dir, else KITARU_STORE, else KITARU_DIR,
+else the nearest .kitaru/ upwards, else ./.kitaru.
 Exit codes: 0 ok, 1 the flow failed, 2 bad usage or store error, 130 SIGINT, 143 SIGTERM.`;
 
 interface GlobalOptions {
