@@ -66,5 +66,8 @@ export function storeOf(io: CliIO): Store {
       `--store takes a postgres:// URL, got "${io.storeUrl}"; for a folder use --dir.`,
     );
   }
-  return openStore(io.dir, io.storeUrl ?? process.env.KITARU_STORE);
+  // --store wins over --dir; KITARU_STORE yields to --dir (see openStore).
+  return io.storeUrl !== undefined
+    ? openStore(undefined, io.storeUrl)
+    : openStore(io.dir, process.env.KITARU_STORE);
 }
