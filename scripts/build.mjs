@@ -12,7 +12,7 @@ const common = {
   bundle: true,
   platform: 'node',
   target: 'node20',
-  external: ['tsx', 'tsx/*', 'esbuild', 'ora', 'pg'],
+  external: ['tsx', 'tsx/*', 'esbuild', 'ora', 'pg', 'graphile-worker'],
   logLevel: 'warning',
 };
 await Promise.all([

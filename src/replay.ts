@@ -1,26 +1,35 @@
 import { relative } from 'node:path';
 import { KitaruStateError } from './errors.js';
 import { findFlow } from './loader.js';
+import type { FlowDef } from './runtime/definitions.js';
 import type { ExecutionHandle } from './runtime/execute-flow.js';
 import type { RunObserver } from './runtime/observer.js';
-import { createReplayPlan, type ReplayOptions } from './runtime/replay-plan.js';
+import { createReplayPlan, type ReplayOptions, type ReplayPlan } from './runtime/replay-plan.js';
 import { hashSource } from './runtime/source-hash.js';
 import { decodeValue } from './serialization.js';
 import { effectiveStatus } from './store/liveness.js';
 import { resolveFlowFile } from './store/project-root.js';
 import type { Store } from './store/store.js';
 
+/** A replay ready to start (or to queue): its source, flow, plan and arguments. */
+export interface PreparedReplay {
+  sourceExecId: string;
+  def: FlowDef;
+  plan: ReplayPlan;
+  args: unknown[];
+}
+
 /**
- * Starts a replay of `idOrPrefix` (design §3): a new execution of the same flow, from the file it
- * records, reusing every call that completed with equal inputs unless `options` say otherwise.
- * Warnings (changed source, overrides never used) go to `onWarning`.
+ * Works out a replay of `idOrPrefix` (design §3): a new execution of the same flow, from the file
+ * it records, reusing every call that completed with equal inputs unless `options` say otherwise.
+ * A changed source is reported to `onWarning`.
  */
-export async function startReplay(
+export async function prepareReplay(
   store: Store,
   idOrPrefix: string,
   options: ReplayOptions,
-  hooks: { observer?: RunObserver; onWarning: (message: string) => void },
-): Promise<{ handle: ExecutionHandle; sourceExecId: string }> {
+  onWarning: (message: string) => void,
+): Promise<PreparedReplay> {
   const id = await store.resolveId(idOrPrefix);
   const record = await store.getExecution(id);
   const status = effectiveStatus(record);
@@ -40,20 +49,34 @@ export async function startReplay(
   const def = await findFlow(file, record.flow.name);
   const current = hashSource(file);
   if (record.flow.sourceHash && current && current !== record.flow.sourceHash) {
-    hooks.onWarning(
+    onWarning(
       `the source of flow "${record.flow.name}" (${relative(process.cwd(), file) || file}) or a file it imports ` +
         `changed since execution ${id} ran.`,
     );
   }
   const args = options.args ?? (decodeValue(record.args) as unknown[]);
+  return { sourceExecId: id, def, plan, args };
+}
+
+/** Warns, once the replay has run, of overrides that named no call. */
+export function warnUnusedOverrides(plan: ReplayPlan, onWarning: (message: string) => void): void {
+  const unused = plan.record().unusedOverrides;
+  if (unused.length > 0) {
+    onWarning(
+      `override${unused.length > 1 ? 's' : ''} never used (no such call in the replay): ${unused.join(', ')}`,
+    );
+  }
+}
+
+/** Starts a replay of `idOrPrefix` in this process (see `prepareReplay`). */
+export async function startReplay(
+  store: Store,
+  idOrPrefix: string,
+  options: ReplayOptions,
+  hooks: { observer?: RunObserver; onWarning: (message: string) => void },
+): Promise<{ handle: ExecutionHandle; sourceExecId: string }> {
+  const { sourceExecId, def, plan, args } = await prepareReplay(store, idOrPrefix, options, hooks.onWarning);
   const handle = def.start({ args, store, plan, ...(hooks.observer ? { observer: hooks.observer } : {}) });
-  handle.done.then(() => {
-    const unused = plan.record().unusedOverrides;
-    if (unused.length > 0) {
-      hooks.onWarning(
-        `override${unused.length > 1 ? 's' : ''} never used (no such call in the replay): ${unused.join(', ')}`,
-      );
-    }
-  });
-  return { handle, sourceExecId: id };
+  handle.done.then(() => warnUnusedOverrides(plan, hooks.onWarning));
+  return { handle, sourceExecId };
 }

@@ -7,6 +7,7 @@ import { listCommand } from './commands/list.js';
 import { logsCommand } from './commands/logs.js';
 import { replayCommand } from './commands/replay.js';
 import { runCommand } from './commands/run.js';
+import { workerCommand } from './commands/worker.js';
 import { type CliIO, createIO } from './io.js';
 import { type SignalWatch, watchSignals } from './signals.js';
 
@@ -20,6 +21,8 @@ Examples:
   kitaru diff 01jx 01jy                             what a replay changed, call by call
   kitaru list --status failed                       executions, newest first
   kitaru logs 01jx --checkpoint fetch               captured output of one call
+  kitaru run flows/hello.ts --queue --store postgres://localhost/app   queue it for a worker
+  kitaru worker --concurrency 8 --store postgres://localhost/app       run queued executions
 
 The store is --store (a postgres:// URL), else --dir, else KITARU_STORE, else KITARU_DIR,
 else the nearest .kitaru/ upwards, else ./.kitaru.
@@ -68,6 +71,10 @@ export async function runCli(argv: string[]): Promise<number> {
         else process.stderr.write(text);
       },
     });
+  const watch = () => {
+    signals = watchSignals();
+    return signals;
+  };
   program.hook('preAction', (_root, action) => {
     command = action.name();
   });
@@ -82,9 +89,10 @@ export async function runCli(argv: string[]): Promise<number> {
       'flow arguments: a JSON array is spread, any other JSON value is the one argument',
     )
     .option('--args-file <path>', 'file holding the --args JSON')
+    .option('--queue', 'queue it for a worker (Postgres store) and print its id at once')
+    .option('--wait', 'with --queue: wait for it to end and exit as run does')
     .action(async (file: string, opts, cmd: Command) => {
-      signals = watchSignals();
-      exitCode = await runCommand(ioFor(cmd), file, opts, signals);
+      exitCode = await runCommand(ioFor(cmd), file, opts, watch);
     });
 
   program
@@ -96,9 +104,20 @@ export async function runCli(argv: string[]): Promise<number> {
     .option('--overrides <json>', 'all overrides at once: {"checkpoint.<call-id>": value}')
     .option('--args <json>', 'new flow arguments, as for run')
     .option('--args-file <path>', 'file holding the --args JSON')
+    .option('--queue', 'queue the replay for a worker (Postgres store) and print its id at once')
+    .option('--wait', 'with --queue: wait for it to end and exit as replay does')
     .action(async (id: string, opts, cmd: Command) => {
-      signals = watchSignals();
-      exitCode = await replayCommand(ioFor(cmd), id, opts, signals);
+      exitCode = await replayCommand(ioFor(cmd), id, opts, watch);
+    });
+
+  program
+    .command('worker')
+    .description('run queued executions (Postgres store) from the flow files of this checkout')
+    .option('--concurrency <n>', 'executions at once', '4')
+    .option('--lease <seconds>', "how long a silent worker's executions stay its own", '30')
+    .option('--grace <seconds>', 'on SIGINT/SIGTERM, time to finish before handing work back', '30')
+    .action(async (opts, cmd: Command) => {
+      exitCode = await workerCommand(ioFor(cmd), opts);
     });
 
   program

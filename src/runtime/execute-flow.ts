@@ -1,17 +1,17 @@
 import { hostname } from 'node:os';
 import { type ErrorRecord, errorToRecord, isDeterministic, KitaruExecutionError } from '../errors.js';
-import { encodeValue, type Json } from '../serialization.js';
+import { decodeValue, encodeValue, type Json } from '../serialization.js';
 import { openStore } from '../store/open-store.js';
 import { recordFlowFile } from '../store/project-root.js';
 import type { Store } from '../store/store.js';
-import { type ExecutionRecord, SCHEMA_VERSION } from '../store/types.js';
+import { type CallRecord, type ExecutionRecord, SCHEMA_VERSION } from '../store/types.js';
 import { installConsoleCapture } from './console-capture.js';
 import type { FlowDef } from './definitions.js';
 import { newExecutionId } from './ids.js';
 import type { RunObserver } from './observer.js';
 import type { ReplayPlan } from './replay-plan.js';
 import { recordCancelledAttempts, startCall } from './run-checkpoint.js';
-import type { RunState } from './run-state.js';
+import type { AttemptStartHook, RunState } from './run-state.js';
 import { hashSource } from './source-hash.js';
 import { type FlowScope, type LiveExecution, runInScope, state } from './state.js';
 
@@ -26,6 +26,13 @@ export interface StartOptions {
   /** Present for a replay. */
   plan?: ReplayPlan;
   observer?: RunObserver;
+  /**
+   * Resume this recorded execution in place (a worker taking over from a lost one): same id, its
+   * completed calls reused, its failed calls' attempts continued. Nothing new is created.
+   */
+  resume?: { record: ExecutionRecord; calls: CallRecord[] };
+  /** Told before each attempt starts (a worker records attempts in flight with it). */
+  onAttemptStart?: AttemptStartHook;
 }
 
 /** How an execution ended. `value` is what the flow returned (completed only). */
@@ -65,11 +72,39 @@ function flowIdentity(def: FlowDef, store: Store): ExecutionRecord['flow'] {
   return { name: def.name, file, sourceHash };
 }
 
+/** The record of a new execution of `def` (`args` encoded), as it is first written. */
+export function newExecutionRecord(
+  def: FlowDef,
+  store: Store,
+  execId: string,
+  args: Json,
+  plan: ReplayPlan | undefined,
+  status: 'running' | 'queued',
+): ExecutionRecord {
+  return {
+    schemaVersion: SCHEMA_VERSION,
+    id: execId,
+    flow: flowIdentity(def, store),
+    status,
+    args,
+    output: null,
+    error: null,
+    originalExecId: plan?.sourceExecId ?? null,
+    replay: plan?.record() ?? null,
+    pid: process.pid,
+    host: HOST,
+    createdAt: new Date().toISOString(),
+    endedAt: null,
+    flowAttempts: 1,
+  };
+}
+
 /** Starts an execution of `def` and returns its handle at once. */
 export function startExecution(def: FlowDef, options: StartOptions): ExecutionHandle {
   installConsoleCapture();
   const store = options.store ?? openStore(options.dir);
-  const execId = newExecutionId();
+  const resume = options.resume;
+  const execId = resume ? resume.record.id : newExecutionId();
   const args = encodeValue(options.args, 'args', `flow ${def.name}`);
   const run: RunState = {
     execId,
@@ -88,7 +123,9 @@ export function startExecution(def: FlowDef, options: StartOptions): ExecutionHa
       },
     },
     counts: new Map(),
-    retainForRetry: def.retries > 0,
+    retainForRetry: def.retries > 0 || resume !== undefined,
+    onAttemptStart: options.onAttemptStart,
+    resumed: resume !== undefined,
     seqs: new Map(),
     nextSeq: 0,
     completed: new Map(),
@@ -100,22 +137,12 @@ export function startExecution(def: FlowDef, options: StartOptions): ExecutionHa
     stopped: false,
     closed: false,
   };
-  const record: ExecutionRecord = {
-    schemaVersion: SCHEMA_VERSION,
-    id: execId,
-    flow: flowIdentity(def, store),
-    status: 'running',
-    args,
-    output: null,
-    error: null,
-    originalExecId: options.plan?.sourceExecId ?? null,
-    replay: options.plan?.record() ?? null,
-    pid: process.pid,
-    host: HOST,
-    createdAt: new Date().toISOString(),
-    endedAt: null,
-    flowAttempts: 1,
-  };
+  if (resume) preload(run, resume.calls);
+  const record = newExecutionRecord(def, store, execId, args, options.plan, 'running');
+  if (resume) {
+    record.createdAt = resume.record.createdAt;
+    record.flowAttempts = Math.max(1, resume.record.flowAttempts);
+  }
   const done = drive(run, def, options.args, record);
   return {
     execId,
@@ -126,6 +153,19 @@ export function startExecution(def: FlowDef, options: StartOptions): ExecutionHa
         throw new KitaruExecutionError(o.execId, o.status, o.error, { cause: o.cause });
       }),
   };
+}
+
+/** A resumed run starts knowing its recorded calls: positions, completed values, attempts so far. */
+function preload(run: RunState, calls: CallRecord[]): void {
+  for (const call of calls) {
+    run.seqs.set(call.id, call.seq);
+    run.nextSeq = Math.max(run.nextSeq, call.seq + 1);
+    if (call.status === 'completed') {
+      run.completed.set(call.id, { inputHash: call.inputHash, value: decodeValue(call.output) });
+    } else {
+      run.attempts.set(call.id, call.attempts);
+    }
+  }
 }
 
 async function drain(run: RunState): Promise<void> {
@@ -155,18 +195,35 @@ async function drive(
       await run.store.updateExecution(run.execId, finalPatch(run, 'cancelled', null, error));
     },
   };
+  live.abandon = () => {
+    // A stopping worker hands the execution back: stop here and write nothing more.
+    run.stopped = true;
+    run.closed = true;
+    const error: ErrorRecord = {
+      type: 'KitaruCancelledError',
+      message: 'handed back by a stopping worker',
+      stack: null,
+    };
+    cancelled = { execId: run.execId, status: 'cancelled', value: undefined, error, cause: undefined };
+  };
   state.live.add(live);
   try {
-    await run.store.createExecution(record);
+    if (run.resumed) {
+      const { flow, status, pid, host, flowAttempts } = record;
+      await run.store.updateExecution(run.execId, { flow, status, pid, host, flowAttempts });
+    } else {
+      await run.store.createExecution(record);
+    }
     run.observer.executionStarted?.({
       execId: run.execId,
       flowName: def.name,
       sourceExecId: record.originalExecId,
     });
-    for (let flowAttempt = 1; ; flowAttempt++) {
+    for (let flowAttempt = record.flowAttempts; ; flowAttempt++) {
       run.counts = new Map();
       run.stopped = false;
-      if (flowAttempt > 1) await run.store.updateExecution(run.execId, { flowAttempts: flowAttempt });
+      if (flowAttempt > record.flowAttempts)
+        await run.store.updateExecution(run.execId, { flowAttempts: flowAttempt });
       const scope: FlowScope = { kind: 'flow', run: run.api };
       let ok = false;
       let value: unknown;

@@ -1,5 +1,5 @@
 import { KitaruStateError, KitaruUsageError } from '../errors.js';
-import { encodeValue, type Json } from '../serialization.js';
+import { decodeValue, encodeValue, type Json } from '../serialization.js';
 import type { CallReason, CallRecord, ReplayRecord } from '../store/types.js';
 
 /** What a replay changes; the same for the CLI and `KitaruClient.executions.replay`. */
@@ -50,6 +50,7 @@ export function createReplayPlan(
   sourceExecId: string,
   calls: CallRecord[],
   options: ReplayOptions,
+  alreadyUsed: Iterable<string> = [],
 ): ReplayPlan {
   const byId = new Map(calls.map((c, index) => [c.id, { call: c, index }]));
   let fromIndex = Number.POSITIVE_INFINITY;
@@ -68,7 +69,7 @@ export function createReplayPlan(
   for (const [selector, value] of parseOverrideKeys(options.overrides ?? {})) {
     overrides.set(selector, encodeValue(value, `checkpoint.${selector}`, 'override'));
   }
-  const used = new Set<string>();
+  const used = new Set<string>(alreadyUsed);
   const args = options.args === undefined ? undefined : encodeValue(options.args, 'args', 'replay');
 
   return {
@@ -100,4 +101,19 @@ export function createReplayPlan(
         : { kind: 'reuse', source: call, sourceExecId, sourceSeq: call.seq };
     },
   };
+}
+
+/** The plan a recorded replay was started with, rebuilt (a worker resuming or running it). */
+export function planFromRecord(
+  replay: ReplayRecord,
+  sourceCalls: CallRecord[],
+  ownCalls: CallRecord[] = [],
+): ReplayPlan {
+  const options: ReplayOptions = {
+    overrides: Object.fromEntries(Object.entries(replay.overrides).map(([k, v]) => [k, decodeValue(v)])),
+  };
+  if (replay.from !== undefined) options.from = replay.from;
+  if (replay.args !== undefined) options.args = decodeValue(replay.args) as unknown[];
+  const used = ownCalls.filter((c) => c.origin === 'overridden').map((c) => c.id);
+  return createReplayPlan(replay.sourceExecId, sourceCalls, options, used);
 }

@@ -188,6 +188,9 @@ async function runAttempts(
       run.lastYield = Date.now();
     }
     const startedAt = Date.now();
+    if (run.onAttemptStart && preError === undefined) {
+      await run.onAttemptStart(record, attempt, isoTime(startedAt));
+    }
     let ok = false;
     let value: unknown;
     let output: Json = null;

@@ -12,6 +12,9 @@ export interface InFlight {
   startedAt: number;
 }
 
+/** Told before an attempt runs, with the call's record as it stands (earlier attempts only). */
+export type AttemptStartHook = (record: CallRecord, attempt: number, startedAt: string) => Promise<void>;
+
 /** Everything one execution keeps in memory while it runs. */
 export interface RunState {
   execId: string;
@@ -41,4 +44,7 @@ export interface RunState {
   stopped: boolean;
   /** Cancelled: nothing more is written. */
   closed: boolean;
+  /** Resumed in place: the execution was recorded before this run began. */
+  resumed: boolean;
+  onAttemptStart: AttemptStartHook | undefined;
 }

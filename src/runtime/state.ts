@@ -34,6 +34,8 @@ export type Scope = FlowScope | AttemptScope;
 export interface LiveExecution {
   execId: string;
   cancel(signal: string): Promise<void>;
+  /** Stops the run without writing anything more (a worker hands the execution back). */
+  abandon?(): void;
 }
 
 interface KitaruState {

@@ -1,16 +1,18 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { getExecution } from '../../queries.js';
 import type { ExecutionHandle } from '../../runtime/execute-flow.js';
+import { effectiveStatus } from '../../store/liveness.js';
 import type { Store } from '../../store/store.js';
 import { headView } from '../../views.js';
-
-type ExecutionHead = ReturnType<typeof headView>;
-
 import type { CliIO } from '../io.js';
 import { formatValue, paintStatus, replayCommand } from '../render/format.js';
 import type { Progress } from '../render/progress.js';
 import { type SignalWatch, signalExitCode } from '../signals.js';
 
-function printResult(io: CliIO, ex: ExecutionHead, ended: Progress['ended']): void {
+type ExecutionHead = ReturnType<typeof headView>;
+type Counts = Progress['ended'];
+
+function printResult(io: CliIO, ex: ExecutionHead, ended: Counts): void {
   const c = io.color;
   if (ex.replay) {
     const total = ended.reused + ended.overridden + ended.executed;
@@ -35,6 +37,25 @@ function printResult(io: CliIO, ex: ExecutionHead, ended: Progress['ended']): vo
   }
 }
 
+/** Prints an ended execution (one JSON document, or its status and output) and returns its status. */
+async function report(
+  io: CliIO,
+  store: Store,
+  execId: string,
+  command: 'run' | 'replay',
+  ended: () => Promise<Counts> | Counts,
+): Promise<string> {
+  if (io.json) {
+    const execution = await getExecution(store, execId, false);
+    io.out(JSON.stringify({ command, execution }));
+    return execution.status;
+  }
+  // Text mode prints no calls: reading them back (thousands, perhaps) would be wasted.
+  const head = headView(await store.getExecution(execId), false);
+  printResult(io, head, await ended());
+  return head.status;
+}
+
 /**
  * Waits for a run or replay to end (or for a signal to cancel it), prints its execution and
  * returns the exit code: 0 completed, 1 failed, 130/143 cancelled by SIGINT/SIGTERM.
@@ -49,17 +70,38 @@ export async function finishRun(
 ): Promise<number> {
   const outcome = await Promise.race([handle.done, signals.cancelled.then(() => null)]);
   progress.stop();
-  let status: string;
-  if (io.json) {
-    const execution = await getExecution(store, handle.execId, false);
-    io.out(JSON.stringify({ command, execution }));
-    status = execution.status;
-  } else {
-    // Text mode prints no calls: reading them back (thousands, perhaps) would be wasted.
-    const head = headView(await store.getExecution(handle.execId), false);
-    printResult(io, head, progress.ended);
-    status = head.status;
-  }
+  const status = await report(io, store, handle.execId, command, () => progress.ended);
   if (outcome === null && signals.signal) return signalExitCode(signals.signal);
   return status === 'completed' ? 0 : 1;
+}
+
+const ENDED = new Set(['completed', 'failed', 'cancelled']);
+
+/**
+ * `--queue --wait`: waits for a worker to end a queued execution, then reports it as `run` would.
+ * A signal stops the waiting only: the execution goes on on its worker.
+ */
+export async function waitForQueued(
+  io: CliIO,
+  store: Store,
+  execId: string,
+  command: 'run' | 'replay',
+  signal: AbortSignal,
+): Promise<number | NodeJS.Signals> {
+  let delay = 50;
+  while (!ENDED.has(effectiveStatus(await store.getExecution(execId)))) {
+    try {
+      await sleep(delay, undefined, { signal });
+    } catch {
+      io.err(`stopped waiting; execution ${execId} goes on on its worker.`);
+      return signal.reason as NodeJS.Signals;
+    }
+    delay = Math.min(delay * 2, 500);
+  }
+  const counts = async () => {
+    const ended = { reused: 0, overridden: 0, executed: 0 };
+    for (const call of await store.getCalls(execId)) ended[call.origin]++;
+    return ended;
+  };
+  return (await report(io, store, execId, command, counts)) === 'completed' ? 0 : 1;
 }

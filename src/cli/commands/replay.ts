@@ -1,10 +1,12 @@
-import { startReplay } from '../../replay.js';
+import { submitExecution } from '../../queue/submit.js';
+import { prepareReplay, startReplay } from '../../replay.js';
 import type { ReplayOptions } from '../../runtime/replay-plan.js';
 import { type CliIO, storeOf } from '../io.js';
 import { parseFlowArgs, parseOverrides } from '../parse-input.js';
 import { createProgress } from '../render/progress.js';
 import type { SignalWatch } from '../signals.js';
 import { finishRun } from './finish-run.js';
+import { queueAndReport } from './queued.js';
 
 /** Options of `kitaru replay`. */
 export interface ReplayCommandOptions {
@@ -13,6 +15,8 @@ export interface ReplayCommandOptions {
   overrides?: string;
   args?: string;
   argsFile?: string;
+  queue?: boolean;
+  wait?: boolean;
 }
 
 /** `kitaru replay <exec-id>`: a new execution that reuses what the source completed (design §3). */
@@ -20,18 +24,26 @@ export async function replayCommand(
   io: CliIO,
   id: string,
   options: ReplayCommandOptions,
-  signals: SignalWatch,
+  signals: () => SignalWatch,
 ) {
   const plan: ReplayOptions = { overrides: parseOverrides(options.override, options.overrides) };
   const args = parseFlowArgs(options.args, options.argsFile);
   if (args !== undefined) plan.args = args;
   if (options.from !== undefined) plan.from = options.from;
   const store = storeOf(io);
+  const onWarning = (m: string) => io.err(io.color.yellow(`warning: ${m}`));
+  if (options.queue) {
+    const prepared = await prepareReplay(store, id, plan, onWarning);
+    const label = `replay of ${prepared.sourceExecId}`;
+    return queueAndReport(io, store, 'replay', Boolean(options.wait), label, (pg, queue) =>
+      submitExecution(pg, queue, prepared.def, prepared.args, prepared.plan),
+    );
+  }
   const progress = await createProgress(io);
   const { handle, sourceExecId } = await startReplay(store, id, plan, {
     observer: progress.observer,
-    onWarning: (m) => io.err(io.color.yellow(`warning: ${m}`)),
+    onWarning,
   });
   if (!io.json) io.out(`execution ${handle.execId} · replay of ${sourceExecId}`);
-  return finishRun(io, store, handle, progress, signals, 'replay');
+  return finishRun(io, store, handle, progress, signals(), 'replay');
 }

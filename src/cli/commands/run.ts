@@ -1,24 +1,38 @@
 import { loadFlowFile, pickFlow } from '../../loader.js';
+import { submitExecution } from '../../queue/submit.js';
 import { type CliIO, storeOf } from '../io.js';
 import { parseFlowArgs } from '../parse-input.js';
 import { createProgress } from '../render/progress.js';
 import type { SignalWatch } from '../signals.js';
 import { finishRun } from './finish-run.js';
+import { queueAndReport } from './queued.js';
 
 /** Options of `kitaru run`. */
 export interface RunCommandOptions {
   flow?: string;
   args?: string;
   argsFile?: string;
+  queue?: boolean;
+  wait?: boolean;
 }
 
-/** `kitaru run <file>`: loads the file in this process and runs one of its flows. */
-export async function runCommand(io: CliIO, file: string, options: RunCommandOptions, signals: SignalWatch) {
+/** `kitaru run <file>`: loads the file in this process and runs one of its flows (or queues it). */
+export async function runCommand(
+  io: CliIO,
+  file: string,
+  options: RunCommandOptions,
+  signals: () => SignalWatch,
+) {
   const args = parseFlowArgs(options.args, options.argsFile) ?? [];
   const def = pickFlow(await loadFlowFile(file), options.flow);
   const store = storeOf(io);
+  if (options.queue) {
+    return queueAndReport(io, store, 'run', Boolean(options.wait), `flow ${def.name}`, (pg, queue) =>
+      submitExecution(pg, queue, def, args),
+    );
+  }
   const progress = await createProgress(io);
   const handle = def.start({ args, store, observer: progress.observer });
   if (!io.json) io.out(`execution ${handle.execId} · flow ${def.name}`);
-  return finishRun(io, store, handle, progress, signals, 'run');
+  return finishRun(io, store, handle, progress, signals(), 'run');
 }

@@ -42,7 +42,19 @@ function redact(url: string): string {
  * store (same encoding), one row per execution and per call. One round trip per checkpoint; a
  * completed call is never overwritten (the first completed record wins).
  */
-export function createPostgresStore(url: string): Store & { close(): Promise<void> } {
+export interface PostgresStore extends Store {
+  close(): Promise<void>;
+  /** Runs a named statement on the store's connection (queue mode keeps its tables beside). */
+  sql<R extends pg.QueryResultRow>(
+    what: string,
+    text: string,
+    values?: unknown[],
+  ): Promise<pg.QueryResult<R>>;
+  /** The database URL. */
+  readonly url: string;
+}
+
+export function createPostgresStore(url: string): PostgresStore {
   let client: pg.Client | undefined;
   let ready: Promise<pg.Client> | undefined;
 
@@ -104,6 +116,8 @@ export function createPostgresStore(url: string): Store & { close(): Promise<voi
   return {
     kind: 'postgres',
     location: redact(url),
+    url,
+    sql: query,
 
     async createExecution(record) {
       await query('create execution', 'insert into kitaru_executions (id, doc) values ($1, $2)', [

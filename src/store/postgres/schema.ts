@@ -23,6 +23,22 @@ const MIGRATIONS: string[] = [
      doc json not null,
      primary key (exec_id, n)
    );`,
+  // Queue mode: the worker holding an execution and until when, and the attempts in flight
+  // (so that a worker taking over can record an interrupted attempt as failed).
+  `create table kitaru_leases (
+     exec_id text primary key references kitaru_executions (id) on delete cascade,
+     owner text not null,
+     expires_at timestamptz not null
+   );
+   create table kitaru_inflight (
+     exec_id text not null references kitaru_executions (id) on delete cascade,
+     seq integer not null,
+     attempt integer not null,
+     started_at text not null,
+     owner text not null,
+     doc json not null,
+     primary key (exec_id, seq)
+   );`,
 ];
 
 /** The schema version this kitaru writes. */

@@ -1,0 +1,54 @@
+import { KitaruUsageError } from '../../errors.js';
+import { openQueue, queueStore } from '../../queue/submit.js';
+import { startWorker } from '../../queue/worker.js';
+import { type CliIO, storeOf } from '../io.js';
+import { signalExitCode } from '../signals.js';
+
+/** Options of `kitaru worker`. */
+export interface WorkerCommandOptions {
+  concurrency: string;
+  lease: string;
+  grace: string;
+}
+
+function seconds(value: string, flag: string, min: number): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < min)
+    throw new KitaruUsageError(`${flag} takes a number of seconds >= ${min}, got "${value}".`);
+  return n;
+}
+
+/**
+ * `kitaru worker`: runs queued executions from the flow files of this checkout until SIGINT or
+ * SIGTERM; then finishes what it runs within the grace period and hands the rest back.
+ */
+export async function workerCommand(io: CliIO, options: WorkerCommandOptions): Promise<number> {
+  const concurrency = Number(options.concurrency);
+  if (!Number.isInteger(concurrency) || concurrency < 1) {
+    throw new KitaruUsageError(`--concurrency takes a whole number >= 1, got "${options.concurrency}".`);
+  }
+  const leaseMs = seconds(options.lease, '--lease', 1) * 1000;
+  const graceMs = seconds(options.grace, '--grace', 0) * 1000;
+  const store = queueStore(storeOf(io), 'kitaru worker');
+  const say = (line: string) => io.err(`${new Date().toISOString()} ${line}`);
+  const queue = await openQueue(store, (m) => say(`queue: ${m}`));
+  const worker = await startWorker({ store, queue, concurrency, leaseMs, onEvent: say });
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  const running = worker.running.size;
+  say(
+    `${signal}: taking no more executions${running ? `; finishing ${running} (up to ${graceMs / 1000}s, a second signal hands them back now)` : ''}`,
+  );
+  const now = () => worker.stop(0);
+  process.once('SIGINT', now);
+  process.once('SIGTERM', now);
+  await worker.stop(graceMs);
+  process.off('SIGINT', now);
+  process.off('SIGTERM', now);
+  await store.close();
+  say('worker stopped');
+  if (io.json) io.out(JSON.stringify({ command: 'worker', worker: { name: worker.name, signal } }));
+  return signalExitCode(signal);
+}

@@ -1,0 +1,12 @@
+/**
+ * The job queue under `kitaru worker`: a job names one execution to run (or resume). kitaru's own
+ * leases decide who runs it, so a job delivered twice, or late, does no harm.
+ */
+export interface JobQueue {
+  /** Queues a job for execution `execId`. */
+  enqueue(execId: string): Promise<void>;
+  /** Calls `handler` for queued jobs, at most `concurrency` at once, until `stop`. */
+  work(concurrency: number, handler: (execId: string) => Promise<void>): Promise<void>;
+  /** Takes no new jobs; waits for handlers running to return, then closes. */
+  stop(): Promise<void>;
+}

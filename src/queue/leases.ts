@@ -1,0 +1,108 @@
+import type { PostgresStore } from '../store/postgres/postgres-store.js';
+import type { CallRecord } from '../store/types.js';
+
+/**
+ * Leases on executions, kept in `kitaru_leases` beside the store's tables. A worker holds an
+ * execution while its lease is renewed (heartbeats); once it lapses, any worker may take it.
+ */
+export interface Leases {
+  /** Takes the execution if nobody holds a live lease on it; whether it was taken. */
+  claim(execId: string): Promise<boolean>;
+  /** Renews the lease; false if this worker no longer holds it. */
+  renew(execId: string): Promise<boolean>;
+  release(execId: string): Promise<void>;
+  /** Deletes lapsed leases of unfinished executions and returns their ids (each to one caller). */
+  reap(): Promise<string[]>;
+  /** Records that an attempt is starting (the record holds the call's earlier attempts). */
+  attemptStarted(execId: string, record: CallRecord, attempt: number, startedAt: string): Promise<void>;
+  /** Attempts recorded as started whose end never reached the store. */
+  interrupted(execId: string, calls: CallRecord[]): Promise<InterruptedAttempt[]>;
+  clearInflight(execId: string): Promise<void>;
+}
+
+/** An attempt a lost worker started and never finished. */
+export interface InterruptedAttempt {
+  record: CallRecord;
+  attempt: number;
+  startedAt: string;
+  owner: string;
+}
+
+/** Leases for `owner` (a worker's name) lasting `leaseMs`. */
+export function createLeases(store: PostgresStore, owner: string, leaseMs: number): Leases {
+  const seconds = leaseMs / 1000;
+  return {
+    async claim(execId) {
+      const { rowCount } = await store.sql(
+        'claim lease',
+        `insert into kitaru_leases (exec_id, owner, expires_at)
+         values ($1, $2, now() + make_interval(secs => $3))
+         on conflict (exec_id) do update set owner = excluded.owner, expires_at = excluded.expires_at
+         where kitaru_leases.expires_at < now() or kitaru_leases.owner = excluded.owner`,
+        [execId, owner, seconds],
+      );
+      return rowCount === 1;
+    },
+    async renew(execId) {
+      const { rowCount } = await store.sql(
+        'renew lease',
+        `update kitaru_leases set expires_at = now() + make_interval(secs => $3)
+         where exec_id = $1 and owner = $2`,
+        [execId, owner, seconds],
+      );
+      return rowCount === 1;
+    },
+    async release(execId) {
+      await store.sql('release lease', 'delete from kitaru_leases where exec_id = $1 and owner = $2', [
+        execId,
+        owner,
+      ]);
+    },
+    async reap() {
+      const { rows } = await store.sql<{ exec_id: string }>(
+        'reap leases',
+        'delete from kitaru_leases where expires_at < now() returning exec_id',
+      );
+      return rows.map((r) => r.exec_id);
+    },
+    async attemptStarted(execId, record, attempt, startedAt) {
+      await store.sql(
+        'attempt started',
+        `insert into kitaru_inflight (exec_id, seq, attempt, started_at, owner, doc)
+         values ($1, $2, $3, $4, $5, $6)
+         on conflict (exec_id, seq) do update set attempt = excluded.attempt,
+           started_at = excluded.started_at, owner = excluded.owner, doc = excluded.doc`,
+        [execId, record.seq, attempt, startedAt, owner, JSON.stringify(record)],
+      );
+    },
+    async interrupted(execId, calls) {
+      const { rows } = await store.sql<{
+        attempt: number;
+        started_at: string;
+        owner: string;
+        doc: CallRecord;
+      }>(
+        'read inflight',
+        'select attempt, started_at, owner, doc from kitaru_inflight where exec_id = $1 order by seq',
+        [execId],
+      );
+      const bySeq = new Map(calls.map((c) => [c.seq, c]));
+      const out: InterruptedAttempt[] = [];
+      for (const row of rows) {
+        // An attempt whose record reached the store ended; only the others were interrupted.
+        const stored = bySeq.get(row.doc.seq);
+        if (stored && (stored.status === 'completed' || stored.attempts.length >= row.attempt)) continue;
+        out.push({
+          record: stored ?? row.doc,
+          attempt: row.attempt,
+          startedAt: row.started_at,
+          owner: row.owner,
+        });
+      }
+      return out;
+    },
+    async clearInflight(execId) {
+      await store.sql('clear inflight', 'delete from kitaru_inflight where exec_id = $1', [execId]);
+    },
+  };
+}
