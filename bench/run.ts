@@ -13,6 +13,7 @@ import seq from './flows/seq.js';
 import three from './flows/three.js';
 import { type Figure, figure, median, record, time } from './measure.js';
 import { rawCalls, rawCallsConcurrent, rawExecDir, rawSmallFlow } from './raw.js';
+import { measureWorkers } from './workers.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = join(here, '..');
@@ -226,6 +227,8 @@ async function main(): Promise<void> {
     await repetition(rep);
     console.error(`  repetition ${rep + 1}/${reps} done`);
   }
+  console.error('  workers: executions per second with 1, 2 and 4 worker processes');
+  const workers = await measureWorkers(pgUrl, 3);
   const naive2k = await naiveLowdb(2000);
   const naive8k = await naiveLowdb(8000);
   const rows = Object.values(F).map((f: Figure) => {
@@ -258,10 +261,17 @@ async function main(): Promise<void> {
     `\nContext: a single lowdb document rewritten on every checkpoint costs ${fmt(naive.perCheckpointUsAt2000)} us ` +
       `per checkpoint at 2000 calls and ${fmt(naive.perCheckpointUsAt8000)} us at 8000.`,
   );
+  console.log(
+    `\nQueue mode (3-step flow, 200 queued executions, worker --concurrency 4, median of 3): ${Object.entries(
+      workers,
+    )
+      .map(([k, v]) => `${k} ${v.toFixed(0)} executions/s`)
+      .join(', ')}.`,
+  );
   const out = join(here, 'results.json');
   writeFileSync(
     out,
-    `${JSON.stringify({ date: new Date().toISOString(), node: process.version, reps, figures: rows, naiveLowdb: naive }, null, 2)}\n`,
+    `${JSON.stringify({ date: new Date().toISOString(), node: process.version, reps, figures: rows, naiveLowdb: naive, workersExecutionsPerSecond: workers }, null, 2)}\n`,
   );
   console.error(`figures written to ${out}`);
   rmSync(root, { recursive: true, force: true });

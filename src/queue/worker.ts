@@ -130,6 +130,26 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
   let releaseHandback!: () => void;
   const handback = { promise: new Promise<null>((r) => (releaseHandback = () => r(null))) };
 
+  let drained: Promise<void> | undefined;
+  let handingBack = false;
+  /**
+   * Hands back what is still running: stops each run where it is, queues it again, and leaves the
+   * interrupted attempts for the next worker to record as it resumes the execution.
+   */
+  async function handBackAll(): Promise<void> {
+    if (handingBack) return;
+    handingBack = true;
+    for (const execId of running.keys()) {
+      handedBack.add(execId);
+      for (const live of state.live) if (live.execId === execId) live.abandon?.();
+      await store.updateExecution(execId, { status: 'queued' });
+      await leases.release(execId);
+      await queue.enqueue(execId);
+      say(`execution ${execId} handed back`);
+    }
+    releaseHandback();
+  }
+
   await queue.work(concurrency, take);
   say(`worker ${name} · concurrency ${concurrency} · lease ${leaseMs / 1000}s · ${store.location}`);
 
@@ -141,22 +161,10 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
     async stop(graceMs) {
       stopping = true;
       clearInterval(reaper);
-      const drained = queue.stop();
+      drained ??= queue.stop();
       const timer = new Promise<'late'>((r) => setTimeout(() => r('late'), graceMs).unref());
-      if ((await Promise.race([drained.then(() => 'done' as const), timer])) === 'late') {
-        // Hand back what is still running: stop each run where it is, queue it again, and let the
-        // next worker record the interrupted attempts and resume it.
-        for (const execId of running.keys()) {
-          handedBack.add(execId);
-          for (const live of state.live) if (live.execId === execId) live.abandon?.();
-          await store.updateExecution(execId, { status: 'queued' });
-          await leases.release(execId);
-          await queue.enqueue(execId);
-          say(`execution ${execId} handed back`);
-        }
-        releaseHandback();
-        await drained;
-      }
+      if ((await Promise.race([drained.then(() => 'done' as const), timer])) === 'late') await handBackAll();
+      await drained;
     },
   };
 }
@@ -171,6 +179,7 @@ async function recordInterrupted(
   record: ExecutionRecord,
   calls: CallRecord[],
 ): Promise<CallRecord[]> {
+  if (record.status === 'queued' && calls.length === 0) return calls; // never started: nothing in flight
   const lost = await leases.interrupted(record.id, calls);
   if (lost.length === 0) return calls;
   const bySeq = new Map(calls.map((c) => [c.seq, c]));

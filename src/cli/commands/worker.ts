@@ -31,24 +31,30 @@ export async function workerCommand(io: CliIO, options: WorkerCommandOptions): P
   const graceMs = seconds(options.grace, '--grace', 0) * 1000;
   const store = queueStore(storeOf(io), 'kitaru worker');
   const say = (line: string) => io.err(`${new Date().toISOString()} ${line}`);
-  const queue = await openQueue(store, (m) => say(`queue: ${m}`));
-  const worker = await startWorker({ store, queue, concurrency, leaseMs, onEvent: say });
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
-  const running = worker.running.size;
-  say(
-    `${signal}: taking no more executions${running ? `; finishing ${running} (up to ${graceMs / 1000}s, a second signal hands them back now)` : ''}`,
-  );
-  const now = () => worker.stop(0);
-  process.once('SIGINT', now);
-  process.once('SIGTERM', now);
-  await worker.stop(graceMs);
-  process.off('SIGINT', now);
-  process.off('SIGTERM', now);
-  await store.close();
-  say('worker stopped');
-  if (io.json) io.out(JSON.stringify({ command: 'worker', worker: { name: worker.name, signal } }));
-  return signalExitCode(signal);
+  // The store's idle connection does not hold the process open; the worker does, until it stops.
+  const keepAlive = setInterval(() => {}, 1 << 30);
+  try {
+    const queue = await openQueue(store, (m) => say(`queue: ${m}`));
+    const worker = await startWorker({ store, queue, concurrency, leaseMs, onEvent: say });
+    const signal = await new Promise<NodeJS.Signals>((resolve) => {
+      process.once('SIGINT', resolve);
+      process.once('SIGTERM', resolve);
+    });
+    const running = worker.running.size;
+    say(
+      `${signal}: taking no more executions${running ? `; finishing ${running} (up to ${graceMs / 1000}s, a second signal hands them back now)` : ''}`,
+    );
+    const now = () => worker.stop(0);
+    process.once('SIGINT', now);
+    process.once('SIGTERM', now);
+    await worker.stop(graceMs);
+    process.off('SIGINT', now);
+    process.off('SIGTERM', now);
+    await store.close();
+    say('worker stopped');
+    if (io.json) io.out(JSON.stringify({ command: 'worker', worker: { name: worker.name, signal } }));
+    return signalExitCode(signal);
+  } finally {
+    clearInterval(keepAlive);
+  }
 }

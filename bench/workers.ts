@@ -1,0 +1,68 @@
+// Executions per second with 1, 2 and 4 `kitaru worker` processes on one database (issue 7).
+import { spawn } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { openQueue, submitExecution } from '../src/queue/submit.js';
+import { flowDefOf } from '../src/runtime/definitions.js';
+import { createPostgresStore } from '../src/store/postgres/postgres-store.js';
+import three from './flows/three.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const bin = join(here, '..', 'bin', 'kitaru.js');
+
+/**
+ * Queues `perRun` executions of the 3-step flow, starts `workers` worker processes (concurrency 4
+ * each) and measures executions per second from the first attempt started to the last execution
+ * ended, as recorded in the store (so worker start-up is not counted).
+ */
+async function once(url: string, workers: number, perRun: number): Promise<number> {
+  const store = createPostgresStore(url);
+  const queue = await openQueue(store, () => {});
+  const def = flowDefOf(three);
+  if (!def) throw new Error('bench flow is not a flow');
+  const ids: string[] = [];
+  for (let i = 0; i < perRun; i++) ids.push(await submitExecution(store, queue, def, [i]));
+  await queue.stop();
+  const procs = Array.from({ length: workers }, () =>
+    spawn(process.execPath, [bin, 'worker', '--store', url, '--concurrency', '4'], { stdio: 'ignore' }),
+  );
+  const db = new pg.Client({ connectionString: url });
+  await db.connect();
+  try {
+    for (;;) {
+      const { rows } = await db.query<{ n: number }>(
+        "select count(*)::int as n from kitaru_executions where id = any($1) and doc->>'status' = 'completed'",
+        [ids],
+      );
+      if (rows[0]?.n === perRun) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const { rows } = await db.query<{ first: string; last: string }>(
+      `select min(c.doc->'attempts'->0->>'startedAt') as first,
+              max(e.doc->>'endedAt') as last
+       from kitaru_executions e join kitaru_calls c on c.exec_id = e.id where e.id = any($1)`,
+      [ids],
+    );
+    const span = Date.parse(rows[0]?.last as string) - Date.parse(rows[0]?.first as string);
+    return perRun / (span / 1000);
+  } finally {
+    for (const p of procs) p.kill('SIGTERM');
+    await Promise.all(procs.map((p) => new Promise((r) => p.on('close', r))));
+    await db.end();
+    await store.close();
+  }
+}
+
+/** Median executions per second for each number of workers, `reps` runs each. */
+export async function measureWorkers(url: string, reps: number): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  const perRun = 200;
+  for (const workers of [1, 2, 4]) {
+    const rates: number[] = [];
+    for (let r = 0; r < reps; r++) rates.push(await once(url, workers, perRun));
+    rates.sort((a, b) => a - b);
+    out[`${workers} worker${workers > 1 ? 's' : ''}`] = rates[Math.floor(rates.length / 2)] as number;
+  }
+  return out;
+}
