@@ -216,7 +216,9 @@ function fmt(v: number): string {
 
 async function main(): Promise<void> {
   console.error(`kitaru bench: ${reps} repetitions, store in ${root}`);
-  execFileSync(process.execPath, [join(repo, 'scripts', 'ensure-postgres.mjs')], { stdio: 'inherit' });
+  execFileSync(process.execPath, [join(repo, 'scripts', 'ensure-system.mjs'), 'postgres'], {
+    stdio: 'inherit',
+  });
   const cluster = await startCluster();
   pgUrl = cluster.url;
   pgClient = new pg.Client(pgUrl);

@@ -11,7 +11,9 @@ const ROOT = '/usr/lib/postgresql';
 function pgBin(tool) {
   const versions = existsSync(ROOT) ? readdirSync(ROOT).sort().reverse() : [];
   for (const v of versions) if (existsSync(`${ROOT}/${v}/bin/${tool}`)) return `${ROOT}/${v}/bin/${tool}`;
-  throw new Error(`PostgreSQL's ${tool} not found under ${ROOT}: run node scripts/ensure-postgres.mjs`);
+  throw new Error(
+    `PostgreSQL's ${tool} not found under ${ROOT}: run node scripts/ensure-system.mjs postgres`,
+  );
 }
 
 function freePort() {

@@ -7,6 +7,7 @@ import { listCommand } from './commands/list.js';
 import { logsCommand } from './commands/logs.js';
 import { replayCommand } from './commands/replay.js';
 import { runCommand } from './commands/run.js';
+import { uiCommand } from './commands/ui.js';
 import { workerCommand } from './commands/worker.js';
 import { type CliIO, createIO } from './io.js';
 import { type SignalWatch, watchSignals } from './signals.js';
@@ -20,6 +21,7 @@ Examples:
   kitaru replay 01jx --override checkpoint.fetch='"cached"'
   kitaru diff 01jx 01jy                             what a replay changed, call by call
   kitaru list --status failed                       executions, newest first
+  kitaru ui --open                                  look at executions in the browser
   kitaru logs 01jx --checkpoint fetch               captured output of one call
   kitaru run flows/hello.ts --queue --store postgres://localhost/app   queue it for a worker
   kitaru worker --concurrency 8 --store postgres://localhost/app       run queued executions
@@ -108,6 +110,16 @@ export async function runCli(argv: string[]): Promise<number> {
     .option('--wait', 'with --queue: wait for it to end and exit as replay does')
     .action(async (id: string, opts, cmd: Command) => {
       exitCode = await replayCommand(ioFor(cmd), id, opts, watch);
+    });
+
+  program
+    .command('ui')
+    .description('a local page over the store: executions, timelines, calls, replay and diff')
+    .option('--port <n>', 'port to listen on (0: any free port)', '7420')
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--open', 'open the page in the default browser')
+    .action(async (opts, cmd: Command) => {
+      exitCode = await uiCommand(ioFor(cmd), opts, watch);
     });
 
   program
