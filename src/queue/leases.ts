@@ -17,7 +17,8 @@ export interface Leases {
   attemptStarted(execId: string, record: CallRecord, attempt: number, startedAt: string): Promise<void>;
   /** Attempts recorded as started whose end never reached the store. */
   interrupted(execId: string, calls: CallRecord[]): Promise<InterruptedAttempt[]>;
-  clearInflight(execId: string): Promise<void>;
+  /** Forgets this worker's attempts in flight (with `everyone`, those of lost workers too). */
+  clearInflight(execId: string, everyone?: boolean): Promise<void>;
 }
 
 /** An attempt a lost worker started and never finished. */
@@ -101,8 +102,12 @@ export function createLeases(store: PostgresStore, owner: string, leaseMs: numbe
       }
       return out;
     },
-    async clearInflight(execId) {
-      await store.sql('clear inflight', 'delete from kitaru_inflight where exec_id = $1', [execId]);
+    async clearInflight(execId, everyone = false) {
+      await store.sql(
+        'clear inflight',
+        'delete from kitaru_inflight where exec_id = $1 and (owner = $2 or $3)',
+        [execId, owner, everyone],
+      );
     },
   };
 }

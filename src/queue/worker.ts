@@ -56,7 +56,16 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
     if (!(await leases.claim(execId))) return; // a live worker holds it; its lease says so
     running.set(execId, null);
     const beat = setInterval(() => {
-      leases.renew(execId).catch((err) => say(`heartbeat for ${execId} failed: ${(err as Error).message}`));
+      leases.renew(execId).then(
+        (held) => {
+          if (held || handedBack.has(execId)) return;
+          // Another worker took it over (this one was silent past its lease): stop here.
+          say(`execution ${execId}: lease lost to another worker; stopping it here`);
+          handedBack.add(execId);
+          for (const live of state.live) if (live.execId === execId) live.abandon?.();
+        },
+        (err) => say(`heartbeat for ${execId} failed: ${(err as Error).message}`),
+      );
     }, leaseMs / 3);
     try {
       await runClaimed(execId);
@@ -82,6 +91,7 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
         ? planFromRecord(record.replay, await store.getCalls(record.replay.sourceExecId), calls)
         : undefined;
       const args = decodeValue(record.args) as unknown[];
+      if (handedBack.has(execId)) return;
       handle = def.start({
         args,
         store,
@@ -205,6 +215,6 @@ async function recordInterrupted(
     await store.writeCall(record.id, call);
     bySeq.set(call.seq, call);
   }
-  await leases.clearInflight(record.id);
+  await leases.clearInflight(record.id, true);
   return [...bySeq.values()].sort((a, b) => a.seq - b.seq);
 }

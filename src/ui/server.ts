@@ -26,6 +26,9 @@ const TYPES: Record<string, string> = {
   'style.css': 'text/css; charset=utf-8',
 };
 
+/** How many of the newest executions the list looks at. */
+const LIST_WINDOW = 2000;
+
 /** Largest page of calls the API returns at once. */
 const MAX_PAGE = 500;
 
@@ -112,7 +115,8 @@ export async function startUiServer(options: {
         ...(q.get('flow') ? { flow: q.get('flow') as string } : {}),
         ...(q.get('status') ? { status: q.get('status') as string } : {}),
       };
-      const all = await listExecutions(store, {}, false);
+      // The newest few thousand bound the work of a poll on a large store; filters apply to them.
+      const all = await listExecutions(store, { limit: LIST_WINDOW }, false);
       const flows = [...new Set(all.executions.map((e) => e.flow.name))].sort();
       const limit = int(q.get('limit'), 500, 5000);
       const shown = all.executions.filter(

@@ -8,9 +8,12 @@ import { migrate } from './schema.js';
  * An idle connection must not keep a finished process alive, but one with a query in flight must:
  * the socket is ref'ed while queries run and unref'ed when none is left.
  */
+function socketOf(c: pg.Client): { ref(): void; unref(): void } | undefined {
+  return (c as unknown as { connection?: { stream?: { ref(): void; unref(): void } } }).connection?.stream;
+}
+
 function unrefClient(c: pg.Client): void {
-  const socket = (c as unknown as { connection?: { stream?: { ref(): void; unref(): void } } }).connection
-    ?.stream;
+  const socket = socketOf(c);
   if (!socket) return;
   let active = 0;
   const original = c.query.bind(c) as (...a: unknown[]) => Promise<unknown>;
@@ -204,7 +207,9 @@ export function createPostgresStore(url: string): PostgresStore {
     },
 
     async close() {
-      await client?.end();
+      if (!client) return;
+      socketOf(client)?.ref(); // the goodbye must finish before the process may exit
+      await client.end();
     },
   };
 }

@@ -1,0 +1,107 @@
+import assert from 'node:assert/strict';
+import type { ChildProcess } from 'node:child_process';
+import { after, describe, it } from 'node:test';
+import { execIdOf, finished, kitaru, kitaruAsync, makeProject, write } from '../e2e-project.js';
+import { startPostgres } from '../pg-cluster.js';
+
+const FLOW = `import { checkpoint, flow } from 'kitaru';
+const double = checkpoint(function double(x: number) { return x * 2; });
+export default flow(async function twice(x: number) { return double(await double(x)); });
+`;
+
+/** Starts `kitaru ui --port 0 --json` and resolves to its URL once it listens. */
+async function startUi(dir: string, extra: string[] = []): Promise<{ url: string; child: ChildProcess }> {
+  const child = kitaruAsync(dir, ['ui', '--port', '0', '--json', ...extra]);
+  const url = await new Promise<string>((resolve, reject) => {
+    let text = '';
+    child.stdout?.on('data', (d) => {
+      text += d;
+      if (text.includes('\n')) resolve((JSON.parse(text) as { url: string }).url);
+    });
+    child.on('exit', (code) => reject(new Error(`kitaru ui exited ${code}: ${text}`)));
+  });
+  return { url, child };
+}
+
+async function get(url: string): Promise<{ status: number; body: Record<string, unknown> }> {
+  const res = await fetch(url);
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+describe('kitaru ui: the JSON API behind the page', () => {
+  it('answers on a folder store: list, execution page, call, errors as JSON; SIGINT exits 130', async () => {
+    const dir = makeProject();
+    write(dir, { 'flow.ts': FLOW });
+    const run = kitaru(dir, ['run', 'flow.ts', '--args', '3']);
+    assert.equal(run.code, 0, run.stderr);
+    const id = execIdOf(run);
+    const { url, child } = await startUi(dir);
+    const ended = finished(child);
+    try {
+      const list = await get(`${url}api/executions`);
+      assert.equal(list.status, 200);
+      assert.equal(list.body.total, 1);
+      assert.deepEqual(list.body.flows, ['twice']);
+      const page = await get(`${url}api/executions/${id.slice(0, 12)}?offset=1&limit=1`);
+      assert.equal(page.status, 200);
+      assert.equal(page.body.total, 2);
+      assert.deepEqual(
+        (page.body.calls as { id: string }[]).map((c) => c.id),
+        ['double_2'],
+      );
+      assert.equal((page.body.timeline as unknown[]).length, 2);
+      const call = await get(`${url}api/executions/${id}/calls/double_2`);
+      assert.deepEqual((call.body.call as { input: unknown; output: unknown }).input, [6]);
+      assert.equal((call.body.call as { output: unknown }).output, 12);
+      assert.equal((await get(`${url}api/executions/nope`)).status, 404);
+      assert.equal((await get(`${url}api/executions/${id}?offset=-1`)).status, 400);
+      const bad = await fetch(`${url}api/executions/${id}/replay`, {
+        method: 'POST',
+        body: '{"from": "nothing"}',
+      });
+      assert.equal(bad.status, 400);
+      assert.match(((await bad.json()) as { error: { message: string } }).error.message, /names no call/);
+      const ok = await fetch(`${url}api/executions/${id}/replay`, {
+        method: 'POST',
+        body: JSON.stringify({ overrides: { 'checkpoint.double': 100 } }),
+      });
+      assert.equal(ok.status, 202);
+      const { execId } = (await ok.json()) as { execId: string };
+      for (let i = 0; i < 100; i++) {
+        const r = await get(`${url}api/executions/${execId}`);
+        if ((r.body.execution as { status: string }).status === 'completed') break;
+        await new Promise((res) => setTimeout(res, 50));
+      }
+      const inspected = JSON.parse(kitaru(dir, ['inspect', execId, '--json']).stdout) as {
+        execution: { output: number; originalExecId: string };
+      };
+      assert.equal(inspected.execution.output, 200);
+      assert.equal(inspected.execution.originalExecId, id);
+      const html = await fetch(url);
+      assert.match(html.headers.get('content-type') ?? '', /text\/html/);
+      assert.equal((await fetch(`${url}../package.json`)).status, 404);
+    } finally {
+      child.kill('SIGINT');
+    }
+    assert.equal((await ended).code, 130);
+  });
+
+  it('serves a Postgres store the same way, and refuses a port in use', async () => {
+    const pg = await startPostgres();
+    const dir = makeProject();
+    write(dir, { 'flow.ts': FLOW });
+    const run = kitaru(dir, ['run', 'flow.ts', '--args', '5', '--store', pg]);
+    assert.equal(run.code, 0, run.stderr);
+    const { url, child } = await startUi(dir, ['--store', pg]);
+    const ended = finished(child);
+    after(() => child.kill('SIGKILL'));
+    const list = await get(`${url}api/executions`);
+    assert.equal((list.body.executions as { id: string }[])[0]?.id, execIdOf(run));
+    const port = new URL(url).port;
+    const busy = kitaru(dir, ['ui', '--port', port, '--store', pg]);
+    assert.equal(busy.code, 2);
+    assert.match(busy.stderr, new RegExp(`port ${port} is in use`));
+    child.kill('SIGTERM');
+    assert.equal((await ended).code, 143);
+  });
+});
