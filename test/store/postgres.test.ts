@@ -3,6 +3,7 @@ import { after, describe, it } from 'node:test';
 import pg from 'pg';
 import type { Json } from '../../src/serialization.js';
 import { createPostgresStore } from '../../src/store/postgres/postgres-store.js';
+import { PG_SCHEMA_VERSION } from '../../src/store/postgres/schema.js';
 import type { ExecutionRecord } from '../../src/store/types.js';
 import { startPostgres } from '../pg-cluster.js';
 import { storeContract } from './contract.js';
@@ -45,7 +46,8 @@ describe('the postgres store', () => {
     await client.connect();
     try {
       const { rows } = await client.query('select version from kitaru_schema');
-      assert.deepEqual(rows, [{ version: 1 }]);
+      assert.deepEqual(rows, [{ version: PG_SCHEMA_VERSION }]);
+      assert.equal(PG_SCHEMA_VERSION, 2);
     } finally {
       await client.end();
     }
