@@ -91,7 +91,10 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
         ? planFromRecord(record.replay, await store.getCalls(record.replay.sourceExecId), calls)
         : undefined;
       const args = decodeValue(record.args) as unknown[];
-      if (handedBack.has(execId)) return;
+      if (handedBack.has(execId)) {
+        await handingBack.get(execId);
+        return;
+      }
       handle = def.start({
         args,
         store,
@@ -116,8 +119,11 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
       await store.appendLogs(execId, [{ at: new Date().toISOString(), stream: 'log', text }]);
     }
     say(`execution ${execId} · flow ${record.flow.name} · ${resumed ? 'resumed' : 'started'}`);
-    const outcome = await Promise.race([handle.done, handback.promise]);
-    if (outcome) say(`execution ${execId} ${outcome.status}`);
+    const outcome = await handle.done;
+    const handing = handingBack.get(execId);
+    if (handing)
+      await handing; // the job ends once the execution is queued again, not before
+    else if (!handedBack.has(execId)) say(`execution ${execId} ${outcome.status}`);
   }
 
   // Expired leases: each reaped execution is queued again, to be resumed in place by whoever takes it.
@@ -136,28 +142,29 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
     Math.min(5_000, leaseMs / 2),
   );
 
+  /** Executions this worker let go of (handed back, or taken over by another worker). */
   const handedBack = new Set<string>();
-  let releaseHandback!: () => void;
-  const handback = { promise: new Promise<null>((r) => (releaseHandback = () => r(null))) };
+  const handingBack = new Map<string, Promise<void>>();
 
   let drained: Promise<void> | undefined;
-  let handingBack = false;
   /**
-   * Hands back what is still running: stops each run where it is, queues it again, and leaves the
-   * interrupted attempts for the next worker to record as it resumes the execution.
+   * Hands back what is still running: stops each run where it is and queues it again; the next
+   * worker records the interrupted attempts as it resumes the execution.
    */
-  async function handBackAll(): Promise<void> {
-    if (handingBack) return;
-    handingBack = true;
+  function handBackAll(): Promise<unknown> {
     for (const execId of running.keys()) {
+      if (handedBack.has(execId)) continue;
       handedBack.add(execId);
       for (const live of state.live) if (live.execId === execId) live.abandon?.();
-      await store.updateExecution(execId, { status: 'queued' });
-      await leases.release(execId);
-      await queue.enqueue(execId);
-      say(`execution ${execId} handed back`);
+      const handing = (async () => {
+        await store.updateExecution(execId, { status: 'queued' });
+        await leases.release(execId);
+        await queue.enqueue(execId);
+        say(`execution ${execId} handed back`);
+      })();
+      handingBack.set(execId, handing);
     }
-    releaseHandback();
+    return Promise.allSettled(handingBack.values());
   }
 
   await queue.work(concurrency, take);

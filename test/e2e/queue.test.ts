@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
-import { after, describe, it } from 'node:test';
+import { after, afterEach, describe, it } from 'node:test';
 import pg from 'pg';
 import { execIdOf, finished, json, kitaru, kitaruAsync, makeProject, write } from '../e2e-project.js';
 import { delay } from '../helpers.js';
@@ -30,9 +30,13 @@ interface Call {
   attempts: Attempt[];
 }
 
+const allWorkers = new Set<ChildProcess>();
+
 /** A `kitaru worker` process, with its stderr kept to wait on. */
 function startWorker(dir: string, url: string, args: string[] = [], env: Record<string, string> = {}) {
   const child = kitaruAsync(dir, ['worker', '--store', url, '--lease', '2', ...args], env);
+  allWorkers.add(child);
+  child.on('exit', () => allWorkers.delete(child));
   const result = finished(child);
   let err = '';
   child.stderr?.on('data', (d) => (err += d));
@@ -100,6 +104,16 @@ await db.connect();
 after(() => db.end());
 const dir = makeProject();
 write(dir, { 'flow.ts': FLOW });
+
+// A failed test must not leave workers behind to take the next test's executions.
+afterEach(async () => {
+  const left = [...allWorkers];
+  for (const child of left) child.kill('SIGKILL');
+  await Promise.all(
+    left.map((c) => new Promise((r) => (c.exitCode !== null || c.signalCode ? r(null) : c.on('exit', r)))),
+  );
+  await db.query('delete from kitaru_leases');
+});
 
 describe('queue mode: kitaru run --queue and kitaru worker on PostgreSQL', () => {
   it('queues an execution (status queued, id at once); a worker runs it; --wait exits like run', async () => {
@@ -175,7 +189,16 @@ describe('queue mode: kitaru run --queue and kitaru worker on PostgreSQL', () =>
     const ids = await submit(dir, url, seeds);
     const victim = workers[0] as ReturnType<typeof startWorker>;
     await victim.waitFor(/started/);
-    await delay(150);
+    // Kill it once it has an attempt in flight (noted before the attempt runs).
+    const name = victim.stderr.match(/worker (\S+) · concurrency/)?.[1];
+    for (let i = 0; i < 400; i++) {
+      const { rows } = await db.query('select count(*)::int as n from kitaru_inflight where owner = $1', [
+        name,
+      ]);
+      if (rows[0].n > 0) break;
+      await delay(10);
+    }
+    await delay(20);
     kill(victim.child, 'SIGKILL');
     assert.equal((await victim.result).signal, 'SIGKILL');
     const taken = [...victim.stderr.matchAll(/execution (\S+) · flow twenty · started/g)].map((m) => m[1]);
@@ -217,7 +240,7 @@ describe('queue mode: kitaru run --queue and kitaru worker on PostgreSQL', () =>
     const [id1] = (await submit(dir, url, [7])).keys();
     await patient.waitFor(/started/);
     kill(patient.child, 'SIGTERM');
-    assert.equal((await patient.result).code, 143);
+    assert.equal((await patient.result).code, 143, patient.stderr);
     assert.equal((await statuses(db, [id1 as string])).get(id1 as string), 'completed', patient.stderr);
 
     const hasty = startWorker(dir, url, ['--grace', '0.3'], env);
@@ -225,7 +248,7 @@ describe('queue mode: kitaru run --queue and kitaru worker on PostgreSQL', () =>
     await hasty.waitFor(/started/);
     await delay(400);
     kill(hasty.child, 'SIGTERM');
-    assert.equal((await hasty.result).code, 143);
+    assert.equal((await hasty.result).code, 143, hasty.stderr);
     assert.match(hasty.stderr, /handed back/);
     assert.equal((await statuses(db, [id2 as string])).get(id2 as string), 'queued');
     const next = startWorker(dir, url, [], env);

@@ -44,7 +44,9 @@ export async function workerCommand(io: CliIO, options: WorkerCommandOptions): P
     say(
       `${signal}: taking no more executions${running ? `; finishing ${running} (up to ${graceMs / 1000}s, a second signal hands them back now)` : ''}`,
     );
-    const now = () => worker.stop(0);
+    const now = () => {
+      worker.stop(0).catch(() => {}); // the first stop reports any failure
+    };
     process.once('SIGINT', now);
     process.once('SIGTERM', now);
     await worker.stop(graceMs);
