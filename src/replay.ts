@@ -58,14 +58,16 @@ export async function prepareReplay(
   return { sourceExecId: id, def, plan, args };
 }
 
+/** The warning for overrides that named no call of a replay, if any. */
+export function unusedOverridesWarning(unused: string[]): string | null {
+  if (unused.length === 0) return null;
+  return `override${unused.length > 1 ? 's' : ''} never used (no such call in the replay): ${unused.join(', ')}`;
+}
+
 /** Warns, once the replay has run, of overrides that named no call. */
 export function warnUnusedOverrides(plan: ReplayPlan, onWarning: (message: string) => void): void {
-  const unused = plan.record().unusedOverrides;
-  if (unused.length > 0) {
-    onWarning(
-      `override${unused.length > 1 ? 's' : ''} never used (no such call in the replay): ${unused.join(', ')}`,
-    );
-  }
+  const warning = unusedOverridesWarning(plan.record().unusedOverrides);
+  if (warning) onWarning(warning);
 }
 
 /** Starts a replay of `idOrPrefix` in this process (see `prepareReplay`). */

@@ -178,7 +178,7 @@ async function listPage(q) {
       count.textContent = '';
       showError(err);
     }
-    poll(load, 2000);
+    if (token === renderToken) poll(load, 2000);
   };
   await load();
 }
@@ -239,12 +239,25 @@ function drawTimeline(canvas, rows, onPick) {
   ctx.fillText(fmtMs(total / 2), width / 2, axisY);
   ctx.textAlign = 'right';
   ctx.fillText(fmtMs(total), width - 1, axisY);
+  // The call under the pointer: in its lane, the nearest bar within a few pixels (measured on the
+  // canvas as it is now, which may have been resized since it was drawn).
   const at = (ev) => {
     const r = canvas.getBoundingClientRect();
-    const ms = ((ev.clientX - r.left - 1) / (width - 2)) * total;
+    const ms = ((ev.clientX - r.left - 1) / (r.width - 2)) * total;
     const lane = Math.floor((ev.clientY - r.top - 2) / laneH);
-    const slack = (3 / width) * total;
-    return spans.find((s) => s.lane === lane && s.start - slack <= ms && ms <= s.end + slack);
+    const slack = (4 / r.width) * total;
+    let best;
+    let bestDistance = slack;
+    for (const s of spans) {
+      if (s.lane !== lane) continue;
+      const distance = ms < s.start ? s.start - ms : ms > s.end ? ms - s.end : 0;
+      // Bars in one lane never overlap, so the nearest is the one to open.
+      if (distance < bestDistance || (distance === 0 && !best)) {
+        best = s;
+        bestDistance = distance;
+      }
+    }
+    return best;
   };
   canvas.onmousemove = (ev) => {
     const s = at(ev);
@@ -436,6 +449,7 @@ async function executionPage(id, q) {
     );
   }
   if (callId) await showCall(callBox, ex, callId, openReplay);
+  if (token !== renderToken) return;
   if (ex.status === 'running' || ex.status === 'queued') {
     poll(() => {
       if (token === renderToken && !replayBox.firstChild) route();
@@ -810,9 +824,29 @@ async function diffPage(a, b) {
 
 // ---------------------------------------------------------------- routing
 
+/** What has focus, described so that the same control can be found again after a re-render. */
+function focusKey() {
+  const el = document.activeElement;
+  if (!el || el === document.body || !main.contains(el)) return null;
+  return { id: el.id, tag: el.tagName, href: el.getAttribute('href'), text: el.textContent };
+}
+
+function restoreFocus(key) {
+  if (!key) return;
+  const found = key.id
+    ? document.getElementById(key.id)
+    : [...main.querySelectorAll(key.tag)].find(
+        (el) => el.getAttribute('href') === key.href && el.textContent === key.text,
+      );
+  if (found && !found.disabled) found.focus({ preventScroll: true });
+  else main.focus({ preventScroll: true });
+}
+
 async function route() {
   renderToken++;
   clearTimeout(pollTimer);
+  const focused = focusKey();
+  const openDetails = [...main.querySelectorAll('details[open] > summary')].map((s) => s.textContent);
   const { parts, q } = parseHash();
   try {
     if (parts[0] === 'e' && parts[1]) await executionPage(parts[1], q);
@@ -821,6 +855,11 @@ async function route() {
   } catch (err) {
     showError(err);
   }
+  // A refresh or a new page of the same view keeps the reader's place: focus and open sections.
+  for (const summary of main.querySelectorAll('details > summary')) {
+    if (openDetails.includes(summary.textContent)) summary.parentElement.open = true;
+  }
+  restoreFocus(focused);
   const warnings = JSON.parse(sessionStorage.getItem('kitaru-warnings') ?? '[]');
   if (warnings.length) {
     sessionStorage.removeItem('kitaru-warnings');

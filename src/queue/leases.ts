@@ -6,11 +6,11 @@ import type { CallRecord } from '../store/types.js';
  * execution while its lease is renewed (heartbeats); once it lapses, any worker may take it.
  */
 export interface Leases {
-  /** Takes the execution if nobody holds a live lease on it; whether it was taken. */
-  claim(execId: string): Promise<boolean>;
-  /** Renews the lease; false if this worker no longer holds it. */
-  renew(execId: string): Promise<boolean>;
-  release(execId: string): Promise<void>;
+  /** Takes the execution if nobody holds a live lease on it: the lease's token, or null. */
+  claim(execId: string): Promise<string | null>;
+  /** Renews the lease; false if this claim no longer holds it. */
+  renew(execId: string, token: string): Promise<boolean>;
+  release(execId: string, token: string): Promise<void>;
   /** Deletes lapsed leases of unfinished executions and returns their ids (each to one caller). */
   reap(): Promise<string[]>;
   /** Records that an attempt is starting (the record holds the call's earlier attempts). */
@@ -32,31 +32,35 @@ export interface InterruptedAttempt {
 /** Leases for `owner` (a worker's name) lasting `leaseMs`. */
 export function createLeases(store: PostgresStore, owner: string, leaseMs: number): Leases {
   const seconds = leaseMs / 1000;
+  let claims = 0;
   return {
     async claim(execId) {
+      // The lease row names this claim, not just the worker: a later claim of the same execution
+      // by the same worker is a different lease.
+      const token = `${owner}#${++claims}`;
       const { rowCount } = await store.sql(
         'claim lease',
         `insert into kitaru_leases (exec_id, owner, expires_at)
          values ($1, $2, now() + make_interval(secs => $3))
          on conflict (exec_id) do update set owner = excluded.owner, expires_at = excluded.expires_at
-         where kitaru_leases.expires_at < now() or kitaru_leases.owner = excluded.owner`,
-        [execId, owner, seconds],
+         where kitaru_leases.expires_at < now()`,
+        [execId, token, seconds],
       );
-      return rowCount === 1;
+      return rowCount === 1 ? token : null;
     },
-    async renew(execId) {
+    async renew(execId, token) {
       const { rowCount } = await store.sql(
         'renew lease',
         `update kitaru_leases set expires_at = now() + make_interval(secs => $3)
          where exec_id = $1 and owner = $2`,
-        [execId, owner, seconds],
+        [execId, token, seconds],
       );
       return rowCount === 1;
     },
-    async release(execId) {
+    async release(execId, token) {
       await store.sql('release lease', 'delete from kitaru_leases where exec_id = $1 and owner = $2', [
         execId,
-        owner,
+        token,
       ]);
     },
     async reap() {

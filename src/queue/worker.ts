@@ -30,9 +30,27 @@ export interface Worker {
   readonly running: ReadonlySet<string>;
   /**
    * Stops taking executions, waits up to `graceMs` for the running ones to end, then hands the
-   * others back (queued again, for another worker to resume in place).
+   * others back (queued again, for another worker to resume in place) without waiting for their
+   * code: the process may exit at once.
    */
   stop(graceMs: number): Promise<void>;
+}
+
+/** One run of an execution by this worker, under one lease. */
+interface Claim {
+  execId: string;
+  /** The lease token: renewed and released by it, so a later claim is never mistaken for this one. */
+  token: string;
+  handle: ExecutionHandle | null;
+  /** The run ended (its outcome is recorded). */
+  settled: boolean;
+  /** Handed back or taken over by another worker: this run writes and waits for nothing more. */
+  letGo: boolean;
+  /** Resolves when the worker lets go of the run. */
+  released: Promise<void>;
+  release(): void;
+  /** Resolves when the job that made this claim is done. */
+  ended: Promise<void>;
 }
 
 const TERMINAL = new Set(['completed', 'failed', 'cancelled']);
@@ -45,41 +63,68 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
   const say = options.onEvent ?? (() => {});
   const name = `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`;
   const leases = createLeases(store, name, leaseMs);
-  const running = new Map<string, ExecutionHandle | null>();
+  const claims = new Map<string, Claim>();
   let stopping = false;
+
+  /** Stops a run where it is: no more writes from it, and its job may end now. */
+  function letGo(claim: Claim): void {
+    claim.letGo = true;
+    for (const live of state.live) if (live.execId === claim.execId) live.abandon?.();
+  }
 
   async function take(execId: string): Promise<void> {
     if (stopping) {
       await queue.enqueue(execId); // not ours to start any more: back in the queue
       return;
     }
-    if (!(await leases.claim(execId))) return; // a live worker holds it; its lease says so
-    running.set(execId, null);
+    const current = claims.get(execId);
+    if (current && !current.letGo) return; // this worker runs it already: a duplicate job
+    if (current) await current.ended; // a run this worker let go of: let it finish unwinding
+    const token = await leases.claim(execId);
+    if (!token) return; // a live worker holds it; its lease says so
+    let release!: () => void;
+    let end!: () => void;
+    const claim: Claim = {
+      execId,
+      token,
+      handle: null,
+      settled: false,
+      letGo: false,
+      released: new Promise<void>((r) => (release = r)),
+      release: () => release(),
+      ended: new Promise<void>((r) => (end = r)),
+    };
+    claims.set(execId, claim);
     const beat = setInterval(() => {
-      leases.renew(execId).then(
+      leases.renew(execId, token).then(
         (held) => {
-          if (held || handedBack.has(execId)) return;
+          if (held || claim.letGo) return;
           // Another worker took it over (this one was silent past its lease): stop here.
           say(`execution ${execId}: lease lost to another worker; stopping it here`);
-          handedBack.add(execId);
-          for (const live of state.live) if (live.execId === execId) live.abandon?.();
+          letGo(claim);
+          claim.release();
         },
         (err) => say(`heartbeat for ${execId} failed: ${(err as Error).message}`),
       );
     }, leaseMs / 3);
     try {
-      await runClaimed(execId);
+      await runClaimed(claim);
     } finally {
       clearInterval(beat);
-      running.delete(execId);
-      if (!handedBack.has(execId)) {
-        await leases.clearInflight(execId);
-        await leases.release(execId);
+      if (claims.get(execId) === claim) claims.delete(execId);
+      try {
+        if (!claim.letGo) {
+          await leases.clearInflight(execId);
+          await leases.release(execId, token);
+        }
+      } finally {
+        end();
       }
     }
   }
 
-  async function runClaimed(execId: string): Promise<void> {
+  async function runClaimed(claim: Claim): Promise<void> {
+    const { execId } = claim;
     const record = await store.getExecution(execId);
     if (TERMINAL.has(record.status)) return;
     const calls = await recordInterrupted(store, leases, record, await store.getCalls(execId));
@@ -90,13 +135,9 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
       const plan = record.replay
         ? planFromRecord(record.replay, await store.getCalls(record.replay.sourceExecId), calls)
         : undefined;
-      const args = decodeValue(record.args) as unknown[];
-      if (handedBack.has(execId)) {
-        await handingBack.get(execId);
-        return;
-      }
+      if (claim.letGo) return;
       handle = def.start({
-        args,
+        args: decodeValue(record.args) as unknown[],
         store,
         ...(plan ? { plan } : {}),
         resume: { record, calls },
@@ -112,18 +153,19 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
       say(`execution ${execId} failed to start: ${(err as Error).message}`);
       return;
     }
-    running.set(execId, handle);
+    claim.handle = handle;
+    handle.done.then(() => {
+      claim.settled = true;
+    });
     const resumed = calls.length > 0 || record.status !== 'queued';
     if (resumed) {
       const text = `resumed in place by worker ${name} (${calls.filter((c) => c.status === 'completed').length} completed calls reused)`;
       await store.appendLogs(execId, [{ at: new Date().toISOString(), stream: 'log', text }]);
     }
     say(`execution ${execId} · flow ${record.flow.name} · ${resumed ? 'resumed' : 'started'}`);
-    const outcome = await handle.done;
-    const handing = handingBack.get(execId);
-    if (handing)
-      await handing; // the job ends once the execution is queued again, not before
-    else if (!handedBack.has(execId)) say(`execution ${execId} ${outcome.status}`);
+    // A run let go of is not waited for: its code may be inside a long call.
+    const outcome = await Promise.race([handle.done, claim.released.then(() => null)]);
+    if (outcome && !claim.letGo) say(`execution ${execId} ${outcome.status}`);
   }
 
   // Expired leases: each reaped execution is queued again, to be resumed in place by whoever takes it.
@@ -142,38 +184,39 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
     Math.min(5_000, leaseMs / 2),
   );
 
-  /** Executions this worker let go of (handed back, or taken over by another worker). */
-  const handedBack = new Set<string>();
-  const handingBack = new Map<string, Promise<void>>();
-
-  let drained: Promise<void> | undefined;
   /**
    * Hands back what is still running: stops each run where it is and queues it again; the next
    * worker records the interrupted attempts as it resumes the execution.
    */
-  function handBackAll(): Promise<unknown> {
-    for (const execId of running.keys()) {
-      if (handedBack.has(execId)) continue;
-      handedBack.add(execId);
-      for (const live of state.live) if (live.execId === execId) live.abandon?.();
-      const handing = (async () => {
-        await store.updateExecution(execId, { status: 'queued' });
-        await leases.release(execId);
-        await queue.enqueue(execId);
-        say(`execution ${execId} handed back`);
-      })();
-      handingBack.set(execId, handing);
+  async function handBackAll(): Promise<void> {
+    const handing: Promise<void>[] = [];
+    for (const claim of claims.values()) {
+      if (claim.letGo || claim.settled) continue;
+      letGo(claim);
+      handing.push(
+        (async () => {
+          try {
+            await store.updateExecution(claim.execId, { status: 'queued' });
+            await leases.release(claim.execId, claim.token);
+            await queue.enqueue(claim.execId);
+            say(`execution ${claim.execId} handed back`);
+          } finally {
+            claim.release();
+          }
+        })(),
+      );
     }
-    return Promise.allSettled(handingBack.values());
+    await Promise.allSettled(handing);
   }
 
+  let drained: Promise<void> | undefined;
   await queue.work(concurrency, take);
   say(`worker ${name} · concurrency ${concurrency} · lease ${leaseMs / 1000}s · ${store.location}`);
 
   return {
     name,
     get running() {
-      return new Set(running.keys());
+      return new Set([...claims.values()].filter((c) => !c.letGo).map((c) => c.execId));
     },
     async stop(graceMs) {
       stopping = true;
@@ -196,7 +239,6 @@ async function recordInterrupted(
   record: ExecutionRecord,
   calls: CallRecord[],
 ): Promise<CallRecord[]> {
-  if (record.status === 'queued' && calls.length === 0) return calls; // never started: nothing in flight
   const lost = await leases.interrupted(record.id, calls);
   if (lost.length === 0) return calls;
   const bySeq = new Map(calls.map((c) => [c.seq, c]));

@@ -255,6 +255,8 @@ async function runAttempts(
     }
     const delay = retryDelay(def.retryDelayMs, def.backoffFactor, i + 1);
     if (delay > 0) await sleep(delay);
+    if (run.closed)
+      throw new KitaruCancelledError(`call ${callId} was cancelled with execution ${run.execId}.`);
   }
 }
 

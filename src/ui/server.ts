@@ -108,7 +108,12 @@ export async function startUiServer(options: {
   };
 
   async function api(req: IncomingMessage, url: URL): Promise<[number, unknown]> {
-    const parts = url.pathname.split('/').filter(Boolean).slice(1).map(decodeURIComponent);
+    let parts: string[];
+    try {
+      parts = url.pathname.split('/').filter(Boolean).slice(1).map(decodeURIComponent);
+    } catch {
+      throw new KitaruUsageError(`malformed path: ${url.pathname}`);
+    }
     const q = url.searchParams;
     if (req.method === 'GET' && parts[0] === 'executions' && parts.length === 1) {
       const filter = {
@@ -200,8 +205,34 @@ export async function startUiServer(options: {
     ];
   }
 
+  // Bound to loopback: only loopback names are accepted in Host (DNS rebinding); bound to another
+  // address, the user chose to be reached by any name.
+  let allowedHosts: Set<string> | null = new Set<string>();
   const server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    // Only pages served from this server may use it: a page on another site (or a DNS name
+    // rebound to 127.0.0.1) must not read the store or start replays.
+    const origin = req.headers.origin;
+    const hostHeader = req.headers.host ?? '';
+    if (
+      (allowedHosts !== null && !allowedHosts.has(hostHeader)) ||
+      (origin !== undefined && origin !== `http://${hostHeader}`)
+    ) {
+      send(res, 403, { error: { type: 'KitaruUsageError', message: 'forbidden: not from this kitaru ui' } });
+      return;
+    }
+    let url: URL;
+    try {
+      url = new URL(`http://localhost${(req.url ?? '/').replace(/^\/+/, '/')}`);
+    } catch {
+      send(res, 400, { error: { type: 'KitaruUsageError', message: 'malformed request path' } });
+      return;
+    }
+    if (req.method === 'POST' && !/^application\/json\b/.test(req.headers['content-type'] ?? '')) {
+      send(res, 415, {
+        error: { type: 'KitaruUsageError', message: 'POST bodies must be application/json' },
+      });
+      return;
+    }
     if (url.pathname.startsWith('/api/')) {
       api(req, url).then(
         ([status, body]) => send(res, status, body),
@@ -229,6 +260,10 @@ export async function startUiServer(options: {
     server.listen(options.port, options.host ?? '127.0.0.1', () => resolve());
   });
   const { port } = server.address() as AddressInfo;
+  const host = options.host ?? '127.0.0.1';
+  allowedHosts = ['127.0.0.1', 'localhost', '::1'].includes(host)
+    ? new Set([`localhost:${port}`, `127.0.0.1:${port}`, `[::1]:${port}`])
+    : null;
   return {
     url: `http://${options.host ?? '127.0.0.1'}:${port}/`,
     close: () =>

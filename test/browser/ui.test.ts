@@ -156,8 +156,17 @@ describe('kitaru ui in a real browser (Chromium through playwright-core)', () =>
     assert.match((await attempts.nth(0).locator('pre.logs').textContent()) ?? '', /publishing \d+ chars/);
     assert.match((await attempts.nth(0).locator('details pre').first().textContent()) ?? '', /at publish/);
     await shot('3-call');
-    // A click on the timeline opens the call under the pointer.
-    await page.getByRole('link', { name: 'summarize' }).click();
+    // A click on the timeline opens the call under the pointer: summarize's bar, found from the
+    // API's timeline the way the page lays it out (lane 0, after both searches).
+    const id = page.url().match(/#\/e\/([^?]+)/)?.[1] as string;
+    const data = (await (await fetch(`${base}api/executions/${id}`)).json()) as {
+      timeline: [string, string, string, [number, number, number][]][];
+    };
+    const total = Math.max(...data.timeline.flatMap((r) => r[3].map((a) => a[1])));
+    const bar = data.timeline.find((r) => r[0] === 'summarize')?.[3][0] as [number, number, number];
+    const box = (await page.locator('#timeline').boundingBox()) as { x: number; y: number; width: number };
+    const midMs = (bar[0] + bar[1]) / 2;
+    await page.mouse.click(box.x + 1 + (midMs / total) * (box.width - 2), box.y + 2 + 6);
     await page.waitForFunction(() =>
       document.querySelector('#call-heading')?.textContent?.includes('summarize'),
     );

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, afterEach, describe, it } from 'node:test';
 import pg from 'pg';
 import { execIdOf, finished, json, kitaru, kitaruAsync, makeProject, write } from '../e2e-project.js';
@@ -32,7 +34,21 @@ interface Call {
 
 const allWorkers = new Set<ChildProcess>();
 
-/** A `kitaru worker` process, with its stderr kept to wait on. */
+// Each step waits for a file named \`go\` in the project: a call that blocks until the test says.
+const GATED = `import { existsSync } from 'node:fs';
+import { checkpoint, flow } from 'kitaru';
+const step = checkpoint(async function step(i: number, acc: number) {
+  while (!existsSync('go')) await new Promise((r) => setTimeout(r, 20));
+  return acc + i;
+});
+export default flow(async function gated(seed: number) {
+  let acc = seed;
+  for (let i = 1; i <= 3; i++) acc = await step(i, acc);
+  return acc;
+});
+`;
+
+/** A \`kitaru worker\` process, with its stderr kept to wait on. */
 function startWorker(dir: string, url: string, args: string[] = [], env: Record<string, string> = {}) {
   const child = kitaruAsync(dir, ['worker', '--store', url, '--lease', '2', ...args], env);
   allWorkers.add(child);
@@ -103,7 +119,24 @@ const db = new pg.Client({ connectionString: url });
 await db.connect();
 after(() => db.end());
 const dir = makeProject();
-write(dir, { 'flow.ts': FLOW });
+write(dir, { 'flow.ts': FLOW, 'gated.ts': GATED });
+
+/** Queues one execution of a flow file; its id. */
+async function submitFlow(file: string, arg: number): Promise<string> {
+  const r = kitaru(dir, ['run', file, '--queue', '--args', String(arg), '--store', url]);
+  assert.equal(r.code, 0, r.stderr);
+  return execIdOf(r);
+}
+
+/** Waits until an attempt of the execution is noted in flight. */
+async function inflight(execId: string): Promise<void> {
+  for (let i = 0; i < 500; i++) {
+    const { rows } = await db.query('select 1 from kitaru_inflight where exec_id = $1', [execId]);
+    if (rows.length > 0) return;
+    await delay(10);
+  }
+  throw new Error(`no attempt of ${execId} in flight`);
+}
 
 // A failed test must not leave workers behind to take the next test's executions.
 afterEach(async () => {
@@ -234,31 +267,75 @@ describe('queue mode: kitaru run --queue and kitaru worker on PostgreSQL', () =>
     for (const w of workers.slice(1)) assert.equal((await w.result).code, 143);
   });
 
-  it('SIGTERM: a worker finishes within --grace; past it, hands the execution back to be resumed', async () => {
-    const env = { STEP_MS: '100' };
-    const patient = startWorker(dir, url, ['--grace', '30'], env);
-    const [id1] = (await submit(dir, url, [7])).keys();
+  it('SIGTERM: a worker finishes within --grace; past it, hands back at once, even mid-call', async () => {
+    rmSync(join(dir, 'go'), { force: true });
+    const patient = startWorker(dir, url, ['--grace', '30']);
+    const id1 = await submitFlow('gated.ts', 7);
     await patient.waitFor(/started/);
     kill(patient.child, 'SIGTERM');
+    await patient.waitFor(/SIGTERM: taking no more executions; finishing 1/);
+    assert.equal(patient.child.exitCode, null, 'still finishing its execution');
+    writeFileSync(join(dir, 'go'), '');
     assert.equal((await patient.result).code, 143, patient.stderr);
-    assert.equal((await statuses(db, [id1 as string])).get(id1 as string), 'completed', patient.stderr);
+    assert.equal((await statuses(db, [id1])).get(id1), 'completed', patient.stderr);
 
-    const hasty = startWorker(dir, url, ['--grace', '0.3'], env);
-    const [id2] = (await submit(dir, url, [8])).keys();
+    // Past the grace period the worker does not wait for a call that never returns.
+    rmSync(join(dir, 'go'));
+    const hasty = startWorker(dir, url, ['--grace', '0.3']);
+    const id2 = await submitFlow('gated.ts', 8);
     await hasty.waitFor(/started/);
-    await delay(400);
+    await inflight(id2);
     kill(hasty.child, 'SIGTERM');
     assert.equal((await hasty.result).code, 143, hasty.stderr);
     assert.match(hasty.stderr, /handed back/);
-    assert.equal((await statuses(db, [id2 as string])).get(id2 as string), 'queued');
-    const next = startWorker(dir, url, [], env);
-    await waitAll(db, [id2 as string], 'completed');
-    const ex = inspect(dir, url, id2 as string);
-    assert.equal(ex.output, 8 + 210);
-    const failed = ex.checkpoints.flatMap((c) => c.attempts).filter((a) => a.status === 'failed');
-    assert.equal(failed.length, 1, 'the attempt in flight at hand-back');
-    assert.match(failed[0]?.error?.message ?? '', /handed the execution back/);
-    kill(next.child, 'SIGTERM');
-    await next.result;
+    assert.equal((await statuses(db, [id2])).get(id2), 'queued');
+    writeFileSync(join(dir, 'go'), '');
+    startWorker(dir, url);
+    await waitAll(db, [id2], 'completed');
+    const ex = inspect(dir, url, id2);
+    assert.equal(ex.output, 8 + 6);
+    const attempts = ex.checkpoints[0]?.attempts ?? [];
+    assert.deepEqual(
+      attempts.map((a) => a.status),
+      ['failed', 'completed'],
+    );
+    assert.match(attempts[0]?.error?.message ?? '', /handed the execution back/);
+  });
+
+  it('a job delivered twice runs the execution once; a worker paused past its lease lets go of it', async () => {
+    rmSync(join(dir, 'go'), { force: true });
+    const a = startWorker(dir, url);
+    const id = await submitFlow('gated.ts', 1);
+    await a.waitFor(/started/);
+    await inflight(id);
+    // The same job again, straight into graphile-worker's queue: the worker already runs it.
+    await db.query(
+      "select graphile_worker.add_job('kitaru_execution', json_build_object('execId', $1::text))",
+      [id],
+    );
+    await delay(500);
+    assert.equal([...a.stderr.matchAll(/· started|· resumed/g)].length, 1, a.stderr);
+
+    // Paused for longer than its 2 s lease: another worker resumes the execution in place; the
+    // paused one, once running again, finds its lease gone and stops its run.
+    a.child.kill('SIGSTOP');
+    const b = startWorker(dir, url);
+    await b.waitFor(/resumed/, 20_000);
+    a.child.kill('SIGCONT');
+    await a.waitFor(/lease lost to another worker/);
+    writeFileSync(join(dir, 'go'), '');
+    await waitAll(db, [id], 'completed');
+    await delay(300); // the let-go run's call also returns now: it must write nothing
+    const ex = inspect(dir, url, id);
+    assert.equal(ex.output, 1 + 6);
+    const first = ex.checkpoints[0]?.attempts ?? [];
+    assert.deepEqual(
+      first.map((x) => x.status),
+      ['failed', 'completed'],
+    );
+    assert.match(first[0]?.error?.message ?? '', /stopped answering/);
+    for (const call of ex.checkpoints) {
+      assert.equal(call.attempts.filter((x) => x.status === 'completed').length, 1, call.id);
+    }
   });
 });

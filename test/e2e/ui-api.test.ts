@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
+import { request } from 'node:http';
 import { after, describe, it } from 'node:test';
 import { execIdOf, finished, kitaru, kitaruAsync, makeProject, write } from '../e2e-project.js';
 import { startPostgres } from '../pg-cluster.js';
@@ -21,6 +22,19 @@ async function startUi(dir: string, extra: string[] = []): Promise<{ url: string
     child.on('exit', (code) => reject(new Error(`kitaru ui exited ${code}: ${text}`)));
   });
   return { url, child };
+}
+
+/** A request with the path exactly as given (fetch would normalise it) and extra headers. */
+function raw(base: string, path: string, headers: Record<string, string> = {}): Promise<{ status: number }> {
+  const { hostname, port } = new URL(base);
+  return new Promise((resolve, reject) => {
+    const req = request({ hostname, port, path, headers }, (res) => {
+      res.resume();
+      res.on('end', () => resolve({ status: res.statusCode ?? 0 }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
 }
 
 async function get(url: string): Promise<{ status: number; body: Record<string, unknown> }> {
@@ -55,14 +69,20 @@ describe('kitaru ui: the JSON API behind the page', () => {
       assert.equal((call.body.call as { output: unknown }).output, 12);
       assert.equal((await get(`${url}api/executions/nope`)).status, 404);
       assert.equal((await get(`${url}api/executions/${id}?offset=-1`)).status, 400);
+      const json = { 'content-type': 'application/json' };
       const bad = await fetch(`${url}api/executions/${id}/replay`, {
         method: 'POST',
+        headers: json,
         body: '{"from": "nothing"}',
       });
       assert.equal(bad.status, 400);
       assert.match(((await bad.json()) as { error: { message: string } }).error.message, /names no call/);
+      // A form post from another page (no JSON content type) cannot start a replay.
+      const form = await fetch(`${url}api/executions/${id}/replay`, { method: 'POST', body: '{}' });
+      assert.equal(form.status, 415);
       const ok = await fetch(`${url}api/executions/${id}/replay`, {
         method: 'POST',
+        headers: json,
         body: JSON.stringify({ overrides: { 'checkpoint.double': 100 } }),
       });
       assert.equal(ok.status, 202);
@@ -79,7 +99,14 @@ describe('kitaru ui: the JSON API behind the page', () => {
       assert.equal(inspected.execution.originalExecId, id);
       const html = await fetch(url);
       assert.match(html.headers.get('content-type') ?? '', /text\/html/);
-      assert.equal((await fetch(`${url}../package.json`)).status, 404);
+      // Raw paths, sent as they are: nothing outside the page's files, and no crash.
+      assert.equal((await raw(url, '/../package.json')).status, 404);
+      assert.equal((await raw(url, '//')).status, 200);
+      assert.equal((await raw(url, '/api/executions/%E0')).status, 400);
+      // Another site's page, or a DNS name rebound to this address, is refused.
+      assert.equal((await raw(url, '/api/executions', { host: 'evil.example:80' })).status, 403);
+      assert.equal((await raw(url, '/api/executions', { origin: 'http://evil.example' })).status, 403);
+      assert.equal((await get(`${url}api/executions`)).status, 200, 'still serving');
     } finally {
       child.kill('SIGINT');
     }

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { getExecution } from '../../queries.js';
+import { unusedOverridesWarning } from '../../replay.js';
 import type { ExecutionHandle } from '../../runtime/execute-flow.js';
 import { effectiveStatus } from '../../store/liveness.js';
 import type { Store } from '../../store/store.js';
@@ -89,7 +90,8 @@ export async function waitForQueued(
   signal: AbortSignal,
 ): Promise<number | NodeJS.Signals> {
   let delay = 50;
-  while (!ENDED.has(effectiveStatus(await store.getExecution(execId)))) {
+  let record = await store.getExecution(execId);
+  while (!ENDED.has(effectiveStatus(record))) {
     try {
       await sleep(delay, undefined, { signal });
     } catch {
@@ -97,7 +99,10 @@ export async function waitForQueued(
       return signal.reason as NodeJS.Signals;
     }
     delay = Math.min(delay * 2, 500);
+    record = await store.getExecution(execId);
   }
+  const warning = unusedOverridesWarning(record.replay?.unusedOverrides ?? []);
+  if (warning) io.err(io.color.yellow(`warning: ${warning}`));
   const counts = async () => {
     const ended = { reused: 0, overridden: 0, executed: 0 };
     for (const call of await store.getCalls(execId)) ended[call.origin]++;

@@ -170,10 +170,13 @@ export function createPostgresStore(url: string): PostgresStore {
 
     async listExecutions(options = {}) {
       const executions: ExecutionSummaryRecord[] = [];
+      // Without a filter, the limit goes to the database (the newest n rows, n counts).
+      const limit = options.accept === undefined ? options.limit : undefined;
       const { rows } = await query<{ doc: ExecutionRecord; calls: string }>(
-        'list executions',
+        limit === undefined ? 'list executions' : 'list newest executions',
         `select e.doc, (select count(*) from kitaru_calls c where c.exec_id = e.id) as calls
-         from kitaru_executions e order by e.id desc`,
+         from kitaru_executions e order by e.id desc${limit === undefined ? '' : ' limit $1'}`,
+        limit === undefined ? [] : [limit],
       );
       for (const { doc, calls } of rows) {
         if (options.limit !== undefined && executions.length >= options.limit) break;
