@@ -302,6 +302,18 @@ describe('queue mode: kitaru run --queue and kitaru worker on PostgreSQL', () =>
     assert.match(attempts[0]?.error?.message ?? '', /handed the execution back/);
   });
 
+  it("fails an execution whose flow file is not in the worker's checkout, and says why", async () => {
+    const elsewhere = makeProject(); // a checkout without flow.ts
+    const w = startWorker(elsewhere, url);
+    const id = await submitFlow('flow.ts', 3);
+    await waitAll(db, [id], 'failed');
+    const ex = json<{ execution: { error: { message: string } } }>(
+      kitaru(dir, ['inspect', id, '--json', '--store', url]),
+    ).execution;
+    assert.match(ex.error.message, /flow\.ts/);
+    await w.waitFor(/failed to start/);
+  });
+
   it('a job delivered twice runs the execution once; a worker paused past its lease lets go of it', async () => {
     rmSync(join(dir, 'go'), { force: true });
     const a = startWorker(dir, url);
