@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { diffExecutions } from '../diff.js';
+import { callDurationMs, diffExecutions } from '../diff.js';
 import { isKitaruError, KitaruUsageError } from '../errors.js';
 import { getExecution, listExecutions } from '../queries.js';
 import { startReplay } from '../replay.js';
@@ -274,21 +274,15 @@ export async function startUiServer(options: {
   };
 }
 
-/** A call as the calls table lists it: no logs or stacks (those come with the call itself). */
+/** A call as the calls table lists it: no output, logs or stacks (those come with the call itself). */
 function summaryOf(c: CheckpointView) {
-  const first = c.attempts[0];
-  const last = c.attempts[c.attempts.length - 1];
+  const { output: _output, attempts, ...fields } = c;
+  const last = attempts[attempts.length - 1];
   return {
-    id: c.id,
-    name: c.name,
-    type: c.type,
-    status: c.status,
-    origin: c.origin,
-    reason: c.reason,
-    sourceExecId: c.sourceExecId,
-    attempts: c.attempts.length,
-    startedAt: first?.startedAt ?? null,
-    durationMs: first && last ? Date.parse(last.endedAt) - Date.parse(first.startedAt) : null,
+    ...fields,
+    attempts: attempts.length,
+    startedAt: attempts[0]?.startedAt ?? null,
+    durationMs: callDurationMs(c),
     error: last?.error ? { type: last.error.type, message: last.error.message } : null,
   };
 }
