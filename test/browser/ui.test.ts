@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type Browser, chromium, type Page } from 'playwright-core';
@@ -46,6 +47,22 @@ const one = checkpoint(function one() { return 1; });
 export default flow(async function other() { return one(); });
 `,
 };
+
+const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+interface AxeViolation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: { target: string[] }[];
+}
+
+/** The failed research execution (the one the tests replay). */
+async function firstFailedId(): Promise<string> {
+  const list = (await (await fetch(`${base}api/executions?status=failed`)).json()) as {
+    executions: { id: string }[];
+  };
+  return list.executions[0]?.id as string;
+}
 
 let browser: Browser;
 let ui: ChildProcess | undefined;
@@ -263,6 +280,29 @@ describe('kitaru ui in a real browser (Chromium through playwright-core)', () =>
     await page.locator('tbody tr a').first().focus();
     await page.keyboard.press('Enter');
     await page.locator('#calls').waitFor();
+    // axe-core's checks (WCAG A and AA) on each kind of page: no serious or critical findings.
+    const pages = [
+      '#/',
+      `#/e/${await firstFailedId()}`,
+      `#/e/${await firstFailedId()}?call=publish`,
+      '#/diff',
+    ];
+    for (const hash of pages) {
+      await page.goto(`${base}${hash}`);
+      await page.locator('h1').waitFor();
+      await page.waitForLoadState('networkidle');
+      await page.addScriptTag({ path: AXE });
+      const violations = await page.evaluate(async () => {
+        const axe = (
+          window as unknown as { axe: { run(o: unknown): Promise<{ violations: AxeViolation[] }> } }
+        ).axe;
+        const result = await axe.run({ runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa'] } });
+        return result.violations
+          .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+          .map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
+      });
+      assert.deepEqual(violations, [], `accessibility findings on ${hash}`);
+    }
     const outside = requests.filter((u) => !u.startsWith(base));
     assert.deepEqual(outside, [], 'every request goes to the kitaru ui server');
     assert.deepEqual(pageErrors, [], 'no script errors on the page');
