@@ -176,6 +176,7 @@ async function repetition(rep: number): Promise<void> {
     () => seq.run(0).wait(),
     () => seq.run(pgN).wait(),
   );
+  const pgFanOut = await time(() => fanOut.run(pgN).wait());
   delete process.env.KITARU_STORE;
   const rawInserts = async () => {
     const run = ++insertRuns;
@@ -187,6 +188,7 @@ async function repetition(rep: number): Promise<void> {
   record(F.postgres, (pN - p0) / pgRaw, {
     perCheckpointUs: ((pN - p0) / 2 / pgN) * 1000,
     insertUs: (pgRaw / 2 / pgN) * 1000,
+    fanOutPerCallUs: (pgFanOut / pgN) * 1000,
   });
 
   // Memory, through the CLI.

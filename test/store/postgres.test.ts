@@ -84,6 +84,40 @@ describe('the postgres store', () => {
     );
   });
 
+  it('writes calls that end together in one statement, with the same first-completed rule', async () => {
+    const s = createPostgresStore(url);
+    stores.push(s);
+    const rec = (seq: number, status: 'completed' | 'failed', output: number) => ({
+      schemaVersion: 1,
+      seq,
+      id: `c_${seq}`,
+      name: 'c',
+      type: null,
+      status,
+      origin: 'executed' as const,
+      reason: 'new' as const,
+      sourceExecId: null,
+      sourceSeq: null,
+      inputHash: 'h',
+      input: [seq],
+      output,
+      attempts: [],
+    });
+    await s.createExecution(execution('batch001', []));
+    // Not awaited one by one: all but the first wait behind it and go out as one batch.
+    const writes = Array.from({ length: 300 }, (_, i) => s.writeCall('batch001', rec(i, 'completed', i * 2)));
+    writes.push(s.writeCall('batch001', rec(7, 'failed', -1))); // the same call again, in the batch
+    writes.push(s.writeCall('batch001', rec(8, 'completed', -2)));
+    await Promise.all(writes);
+    const calls = await s.getCalls('batch001');
+    assert.equal(calls.length, 300);
+    assert.deepEqual(
+      calls.map((c) => c.output),
+      Array.from({ length: 300 }, (_, i) => i * 2),
+      'every call once, in order, the first completed record kept',
+    );
+  });
+
   it('keeps the key order of stored values', async () => {
     const s = createPostgresStore(url);
     stores.push(s);

@@ -68,10 +68,23 @@ export function createPostgresStore(url: string): PostgresStore {
     });
   };
 
-  async function query<R extends pg.QueryResultRow>(what: string, text: string, values: unknown[] = []) {
+  // One statement at a time on the connection, in call order (the driver no longer wants to queue
+  // them itself); call writes that wait their turn go out together as one statement.
+  let tail: Promise<unknown> = Promise.resolve();
+  function serially<T>(task: () => Promise<T>): Promise<T> {
+    const run = tail.then(task, task);
+    tail = run.catch(() => {});
+    return run;
+  }
+
+  function query<R extends pg.QueryResultRow>(what: string, text: string, values: unknown[] = []) {
+    return serially(() => send<R>(what, text, values));
+  }
+
+  async function send<R extends pg.QueryResultRow>(what: string, text: string, values: unknown[]) {
     // The driver loads on first use, so that a run on the JSON store never pays for it.
     // One connection per store: a checkpoint costs one round trip on it, with no pool to check
-    // out from (the client queues concurrent queries itself).
+    // out from.
     ready ??= (async () => {
       const { default: driver } = await import('pg');
       const c = new driver.Client({ connectionString: url });
@@ -93,6 +106,52 @@ export function createPostgresStore(url: string): PostgresStore {
     } catch (err) {
       return fail(what, err);
     }
+  }
+
+  interface CallRow {
+    execId: string;
+    seq: number;
+    completed: boolean;
+    doc: string;
+  }
+  let waiting: CallRow[] = [];
+  let flushing: Promise<void> | undefined;
+
+  /** Writes every call waiting: one row as one statement, several (calls that ended together) as one. */
+  async function flushWrites(): Promise<void> {
+    const rows = waiting;
+    waiting = [];
+    flushing = undefined;
+    const upsert = `on conflict (exec_id, seq) do update set completed = excluded.completed, doc = excluded.doc
+       where not kitaru_calls.completed`;
+    if (rows.length === 1) {
+      const r = rows[0] as CallRow;
+      await send(
+        'write call',
+        `insert into kitaru_calls (exec_id, seq, completed, doc) values ($1, $2, $3, $4) ${upsert}`,
+        [r.execId, r.seq, r.completed, r.doc],
+      );
+      return;
+    }
+    // One row per call in a statement: a later write of a call replaces an earlier one, unless the
+    // earlier one completed (the first completed record wins, as between statements).
+    const byCall = new Map<string, CallRow>();
+    for (const r of rows) {
+      const key = `${r.execId}\0${r.seq}`;
+      if (!byCall.get(key)?.completed) byCall.set(key, r);
+    }
+    const batch = [...byCall.values()];
+    await send(
+      'write calls',
+      `insert into kitaru_calls (exec_id, seq, completed, doc)
+       select * from unnest($1::text[], $2::integer[], $3::boolean[], $4::json[]) ${upsert}`,
+      [
+        batch.map((r) => r.execId),
+        batch.map((r) => r.seq),
+        batch.map((r) => r.completed),
+        batch.map((r) => r.doc),
+      ],
+    );
   }
 
   async function getDoc(id: string): Promise<ExecutionRecord> {
@@ -140,13 +199,15 @@ export function createPostgresStore(url: string): PostgresStore {
 
     writeCall(execId, record) {
       const doc = record.origin === 'reused' ? { ...record, attempts: [] } : record;
-      return query(
-        'write call',
-        `insert into kitaru_calls (exec_id, seq, completed, doc) values ($1, $2, $3, $4)
-         on conflict (exec_id, seq) do update set completed = excluded.completed, doc = excluded.doc
-         where not kitaru_calls.completed`,
-        [execId, record.seq, record.status === 'completed', JSON.stringify(doc)],
-      ).then(() => undefined);
+      // Serialized now: the record may change once this returns.
+      waiting.push({
+        execId,
+        seq: record.seq,
+        completed: record.status === 'completed',
+        doc: JSON.stringify(doc),
+      });
+      flushing ??= serially(flushWrites);
+      return flushing;
     },
 
     async appendLogs(execId, entries) {
@@ -210,6 +271,7 @@ export function createPostgresStore(url: string): PostgresStore {
     },
 
     async close() {
+      await tail; // statements already asked for go out first
       if (!client) return;
       socketOf(client)?.ref(); // the goodbye must finish before the process may exit
       await client.end();
