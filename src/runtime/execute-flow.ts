@@ -128,6 +128,7 @@ export function startExecution(def: FlowDef, options: StartOptions): ExecutionHa
     resumed: resume !== undefined,
     seqs: new Map(),
     nextSeq: 0,
+    takenSeqs: new Set(),
     completed: new Map(),
     attempts: new Map(),
     pending: new Set(),
@@ -159,7 +160,7 @@ export function startExecution(def: FlowDef, options: StartOptions): ExecutionHa
 function preload(run: RunState, calls: CallRecord[]): void {
   for (const call of calls) {
     run.seqs.set(call.id, call.seq);
-    run.nextSeq = Math.max(run.nextSeq, call.seq + 1);
+    run.takenSeqs.add(call.seq);
     if (call.status === 'completed') {
       run.completed.set(call.id, { inputHash: call.inputHash, value: decodeValue(call.output) });
     } else {

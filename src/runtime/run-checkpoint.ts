@@ -67,6 +67,7 @@ export function startCall(
   let seq = run.retainForRetry ? run.seqs.get(callId) : undefined;
   if (seq === undefined) {
     seq = run.nextSeq++;
+    while (run.takenSeqs.has(seq)) seq = run.nextSeq++;
     if (run.retainForRetry) run.seqs.set(callId, seq);
   }
   const record = newRecord(seq, callId, def);

@@ -27,6 +27,11 @@ export interface RunState {
   seqs: Map<string, number>;
   nextSeq: number;
   /**
+   * Positions already held by recorded calls (a resumed run). New calls take the free positions in
+   * the order they start, so a call that started but never reached the store gets its old place.
+   */
+  takenSeqs: Set<number>;
+  /**
    * Whether later flow attempts can happen (flow retries > 0). Only then are call positions,
    * completed values and attempt lists kept in memory: a long run without retries holds none.
    */
