@@ -1,38 +1,43 @@
-import type { Runner, WorkerUtils } from 'graphile-worker';
+import type { Runner } from 'graphile-worker';
+import type { PostgresStore } from '../store/postgres/postgres-store.js';
 import type { JobQueue } from './job-queue.js';
 
 /** The task name of kitaru's jobs in graphile-worker's tables. */
 const TASK = 'kitaru_execution';
 
 /**
- * A JobQueue on graphile-worker (its own `graphile_worker` schema in the same database). Chosen
+ * A JobQueue on graphile-worker (its own `graphile_worker` schema in the store's database). Chosen
  * over pg-boss after a spike here: jobs start in milliseconds (LISTEN/NOTIFY) where pg-boss 10
- * polls; see the README. graphile-worker loads only when a queue is used.
+ * polls; see the README. graphile-worker loads only when a queue is used. Jobs are added with its
+ * SQL function `add_job`, on the store's own connection, so that a job is added in the same
+ * statement as the change that calls for it.
  */
 export async function createGraphileQueue(
-  url: string,
+  store: PostgresStore,
   onError: (message: string) => void,
 ): Promise<JobQueue> {
   const gw = await import('graphile-worker');
   const logger = new gw.Logger(() => (level, message) => {
     if (level === 'error') onError(message);
   });
-  let utils: WorkerUtils | undefined;
-  let runner: Runner | undefined;
-  const utilsReady = (async () => {
-    utils = await gw.makeWorkerUtils({ connectionString: url, logger });
+  const utils = await gw.makeWorkerUtils({ connectionString: store.url, logger });
+  try {
     await utils.migrate();
-    return utils;
-  })();
-  await utilsReady;
+  } finally {
+    await utils.release();
+  }
+  // A job whose handler throws (the database went away) is tried again with backoff.
+  const jobSql = (execId: string) =>
+    `graphile_worker.add_job('${TASK}', json_build_object('execId', ${execId}::text), max_attempts => 10)`;
+  let runner: Runner | undefined;
   return {
+    jobSql,
     async enqueue(execId) {
-      // A job whose handler throws (the database went away) is tried again with backoff.
-      await (await utilsReady).addJob(TASK, { execId }, { maxAttempts: 10 });
+      await store.sql('queue job', `select ${jobSql('$1')}`, [execId]);
     },
     async work(concurrency, handler) {
       runner = await gw.run({
-        connectionString: url,
+        connectionString: store.url,
         concurrency,
         noHandleSignals: true,
         pollInterval: 2000,
@@ -44,7 +49,6 @@ export async function createGraphileQueue(
     },
     async stop() {
       await runner?.stop();
-      await utils?.release();
     },
   };
 }

@@ -5,6 +5,11 @@
 export interface JobQueue {
   /** Queues a job for execution `execId`. */
   enqueue(execId: string): Promise<void>;
+  /**
+   * An SQL expression that queues a job for the execution id that `execId` (an SQL expression)
+   * names, to be used inside a statement that changes kitaru's tables: both happen or neither.
+   */
+  jobSql(execId: string): string;
   /** Calls `handler` for queued jobs, at most `concurrency` at once, until `stop`. */
   work(concurrency: number, handler: (execId: string) => Promise<void>): Promise<void>;
   /** Takes no new jobs; waits for handlers running to return, then closes. */

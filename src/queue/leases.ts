@@ -11,7 +11,12 @@ export interface Leases {
   /** Renews the lease; false if this claim no longer holds it. */
   renew(execId: string, token: string): Promise<boolean>;
   release(execId: string, token: string): Promise<void>;
-  /** Deletes lapsed leases of unfinished executions and returns their ids (each to one caller). */
+  /** Releases the lease and queues a job for the execution, in one statement. */
+  releaseAndQueue(execId: string, token: string): Promise<void>;
+  /**
+   * Deletes lapsed leases and queues a job for each of their executions, in one statement; returns
+   * their ids (each reaped by one caller).
+   */
   reap(): Promise<string[]>;
   /** Records that an attempt is starting (the record holds the call's earlier attempts). */
   attemptStarted(execId: string, record: CallRecord, attempt: number, startedAt: string): Promise<void>;
@@ -30,7 +35,12 @@ export interface InterruptedAttempt {
 }
 
 /** Leases for `owner` (a worker's name) lasting `leaseMs`. */
-export function createLeases(store: PostgresStore, owner: string, leaseMs: number): Leases {
+export function createLeases(
+  store: PostgresStore,
+  owner: string,
+  leaseMs: number,
+  jobSql: (execId: string) => string,
+): Leases {
   const seconds = leaseMs / 1000;
   let claims = 0;
   return {
@@ -63,10 +73,18 @@ export function createLeases(store: PostgresStore, owner: string, leaseMs: numbe
         token,
       ]);
     },
+    async releaseAndQueue(execId, token) {
+      await store.sql(
+        'hand back',
+        `with d as (delete from kitaru_leases where exec_id = $1 and owner = $2) select ${jobSql('$1')}`,
+        [execId, token],
+      );
+    },
     async reap() {
       const { rows } = await store.sql<{ exec_id: string }>(
         'reap leases',
-        'delete from kitaru_leases where expires_at < now() returning exec_id',
+        `with r as (delete from kitaru_leases where expires_at < now() returning exec_id)
+         select r.exec_id, ${jobSql('r.exec_id')} from r`,
       );
       return rows.map((r) => r.exec_id);
     },

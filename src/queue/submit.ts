@@ -21,7 +21,7 @@ export function queueStore(store: Store, what: string): PostgresStore {
 
 /** The job queue in the store's database. */
 export function openQueue(store: PostgresStore, onError: (message: string) => void): Promise<JobQueue> {
-  return createGraphileQueue(store.url, onError);
+  return createGraphileQueue(store, onError);
 }
 
 /**
@@ -37,7 +37,13 @@ export async function submitExecution(
 ): Promise<string> {
   const execId = newExecutionId();
   const encoded = encodeValue(args, 'args', `flow ${def.name}`);
-  await store.createExecution(newExecutionRecord(def, store, execId, encoded, plan, 'queued'));
-  await queue.enqueue(execId);
+  const record = newExecutionRecord(def, store, execId, encoded, plan, 'queued');
+  // The record and its job in one statement: an execution is never queued without a job.
+  await store.sql(
+    'submit execution',
+    `with e as (insert into kitaru_executions (id, doc) values ($1, $2) returning id)
+     select ${queue.jobSql('e.id')} from e`,
+    [execId, JSON.stringify(record)],
+  );
   return execId;
 }

@@ -62,7 +62,7 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
   const concurrency = options.concurrency ?? 4;
   const say = options.onEvent ?? (() => {});
   const name = `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`;
-  const leases = createLeases(store, name, leaseMs);
+  const leases = createLeases(store, name, leaseMs, queue.jobSql);
   const claims = new Map<string, Claim>();
   let stopping = false;
 
@@ -173,11 +173,8 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
     () => {
       leases
         .reap()
-        .then(async (ids) => {
-          for (const id of ids) {
-            say(`execution ${id}: its worker's lease expired; queued to resume`);
-            await queue.enqueue(id);
-          }
+        .then((ids) => {
+          for (const id of ids) say(`execution ${id}: its worker's lease expired; queued to resume`);
         })
         .catch((err) => say(`lease check failed: ${(err as Error).message}`));
     },
@@ -197,8 +194,7 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
         (async () => {
           try {
             await store.updateExecution(claim.execId, { status: 'queued' });
-            await leases.release(claim.execId, claim.token);
-            await queue.enqueue(claim.execId);
+            await leases.releaseAndQueue(claim.execId, claim.token);
             say(`execution ${claim.execId} handed back`);
           } finally {
             claim.release();
