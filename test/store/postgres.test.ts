@@ -4,7 +4,7 @@ import pg from 'pg';
 import type { Json } from '../../src/serialization.js';
 import { createPostgresStore } from '../../src/store/postgres/postgres-store.js';
 import { PG_SCHEMA_VERSION } from '../../src/store/postgres/schema.js';
-import type { ExecutionRecord } from '../../src/store/types.js';
+import type { CallRecord, ExecutionRecord } from '../../src/store/types.js';
 import { startPostgres } from '../pg-cluster.js';
 import { storeContract } from './contract.js';
 
@@ -37,6 +37,26 @@ function execution(id: string, args: Json): ExecutionRecord {
   };
 }
 
+/** A call record of call `c_<seq>` (seq 0 is `a`), for the write tests. */
+function callRecord(seq: number, status: 'completed' | 'failed', output: number): CallRecord {
+  return {
+    schemaVersion: 1,
+    seq,
+    id: seq === 0 ? 'a' : `c_${seq}`,
+    name: 'c',
+    type: null,
+    status,
+    origin: 'executed',
+    reason: 'new',
+    sourceExecId: null,
+    sourceSeq: null,
+    inputHash: 'h',
+    input: [seq],
+    output,
+    attempts: [],
+  };
+}
+
 describe('the postgres store', () => {
   it('creates its schema once, versioned, even when several stores start at once', async () => {
     const many = Array.from({ length: 4 }, () => createPostgresStore(url));
@@ -56,22 +76,7 @@ describe('the postgres store', () => {
   it('keeps the first completed record of a call when a later write races it', async () => {
     const s = createPostgresStore(url);
     stores.push(s);
-    const rec = (status: 'completed' | 'failed', output: number) => ({
-      schemaVersion: 1,
-      seq: 0,
-      id: 'a',
-      name: 'a',
-      type: null,
-      status,
-      origin: 'executed' as const,
-      reason: 'new' as const,
-      sourceExecId: null,
-      sourceSeq: null,
-      inputHash: 'h',
-      input: [],
-      output,
-      attempts: [],
-    });
+    const rec = (status: 'completed' | 'failed', output: number) => callRecord(0, status, output);
     await s.createExecution(execution('race0001', []));
     await s.writeCall('race0001', rec('failed', 0));
     await s.writeCall('race0001', rec('completed', 1));
@@ -87,22 +92,8 @@ describe('the postgres store', () => {
   it('writes calls that end together in one statement, with the same first-completed rule', async () => {
     const s = createPostgresStore(url);
     stores.push(s);
-    const rec = (seq: number, status: 'completed' | 'failed', output: number) => ({
-      schemaVersion: 1,
-      seq,
-      id: `c_${seq}`,
-      name: 'c',
-      type: null,
-      status,
-      origin: 'executed' as const,
-      reason: 'new' as const,
-      sourceExecId: null,
-      sourceSeq: null,
-      inputHash: 'h',
-      input: [seq],
-      output,
-      attempts: [],
-    });
+    const rec = (seq: number, status: 'completed' | 'failed', output: number) =>
+      callRecord(seq, status, output);
     await s.createExecution(execution('batch001', []));
     // Not awaited one by one: all but the first wait behind it and go out as one batch.
     const writes = Array.from({ length: 300 }, (_, i) => s.writeCall('batch001', rec(i, 'completed', i * 2)));
