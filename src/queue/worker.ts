@@ -41,7 +41,6 @@ interface Claim {
   execId: string;
   /** The lease token: renewed and released by it, so a later claim is never mistaken for this one. */
   token: string;
-  handle: ExecutionHandle | null;
   /** The run ended (its outcome is recorded). */
   settled: boolean;
   /** Handed back or taken over by another worker: this run writes and waits for nothing more. */
@@ -87,7 +86,6 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
     const claim: Claim = {
       execId,
       token,
-      handle: null,
       settled: false,
       letGo: false,
       released: new Promise<void>((r) => (release = r)),
@@ -153,7 +151,6 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
       say(`execution ${execId} failed to start: ${(err as Error).message}`);
       return;
     }
-    claim.handle = handle;
     handle.done.then(() => {
       claim.settled = true;
     });
