@@ -50,7 +50,7 @@ export default flow(async function gated(seed: number) {
 
 /** A \`kitaru worker\` process, with its stderr kept to wait on. */
 function startWorker(dir: string, url: string, args: string[] = [], env: Record<string, string> = {}) {
-  const child = kitaruAsync(dir, ['worker', '--store', url, '--lease', '2', ...args], env);
+  const child = kitaruAsync(dir, ['worker', '--store', url, '--lease', '3', ...args], env);
   allWorkers.add(child);
   child.on('exit', () => allWorkers.delete(child));
   const result = finished(child);
@@ -328,7 +328,7 @@ describe('queue mode: kitaru run --queue and kitaru worker on PostgreSQL', () =>
     await delay(500);
     assert.equal([...a.stderr.matchAll(/· started|· resumed/g)].length, 1, a.stderr);
 
-    // Paused for longer than its 2 s lease: another worker resumes the execution in place; the
+    // Paused for longer than its 3 s lease: another worker resumes the execution in place; the
     // paused one, once running again, finds its lease gone and stops its run.
     a.child.kill('SIGSTOP');
     const b = startWorker(dir, url);
