@@ -5,6 +5,7 @@ import type { ExecutionHandle } from '../runtime/execute-flow.js';
 import { planFromRecord } from '../runtime/replay-plan.js';
 import { state } from '../runtime/state.js';
 import { decodeValue } from '../serialization.js';
+import { hasEnded } from '../store/liveness.js';
 import type { PostgresStore } from '../store/postgres/postgres-store.js';
 import { resolveFlowFile } from '../store/project-root.js';
 import type { CallRecord, ExecutionRecord } from '../store/types.js';
@@ -51,8 +52,6 @@ interface Claim {
   /** Resolves when the job that made this claim is done. */
   ended: Promise<void>;
 }
-
-const TERMINAL = new Set(['completed', 'failed', 'cancelled']);
 
 /** Starts a worker: takes queued executions, runs them under a lease, resumes lapsed ones. */
 export async function startWorker(options: WorkerOptions): Promise<Worker> {
@@ -124,7 +123,7 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
   async function runClaimed(claim: Claim): Promise<void> {
     const { execId } = claim;
     const record = await store.getExecution(execId);
-    if (TERMINAL.has(record.status)) return;
+    if (hasEnded(record.status)) return;
     const calls = await recordInterrupted(store, leases, record, await store.getCalls(execId));
     let handle: ExecutionHandle;
     try {

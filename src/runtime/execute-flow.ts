@@ -195,17 +195,17 @@ async function drive(
       await recordCancelledAttempts(run, signal);
       await run.store.updateExecution(run.execId, finalPatch(run, 'cancelled', null, error));
     },
-  };
-  live.abandon = () => {
-    // A stopping worker hands the execution back: stop here and write nothing more.
-    run.stopped = true;
-    run.closed = true;
-    const error: ErrorRecord = {
-      type: 'KitaruCancelledError',
-      message: 'handed back by a stopping worker',
-      stack: null,
-    };
-    cancelled = { execId: run.execId, status: 'cancelled', value: undefined, error, cause: undefined };
+    abandon() {
+      // A stopping worker hands the execution back: stop here and write nothing more.
+      run.stopped = true;
+      run.closed = true;
+      const error: ErrorRecord = {
+        type: 'KitaruCancelledError',
+        message: 'handed back by a stopping worker',
+        stack: null,
+      };
+      cancelled = { execId: run.execId, status: 'cancelled', value: undefined, error, cause: undefined };
+    },
   };
   state.live.add(live);
   try {

@@ -11,6 +11,13 @@ function pidAlive(pid: number): boolean {
   }
 }
 
+const ENDED = new Set<ExecutionStatus>(['completed', 'failed', 'cancelled']);
+
+/** Whether an execution with this status has ended for good (nothing more will run or change). */
+export function hasEnded(status: ExecutionStatus): boolean {
+  return ENDED.has(status);
+}
+
 /**
  * The status a reader should show: a record still `running` whose process is gone from this host
  * is `crashed`. A record from another host keeps `running` (its host is shown beside it).

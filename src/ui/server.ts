@@ -8,8 +8,9 @@ import { isKitaruError, KitaruUsageError } from '../errors.js';
 import { getExecution, listExecutions } from '../queries.js';
 import { startReplay } from '../replay.js';
 import type { ReplayOptions } from '../runtime/replay-plan.js';
+import { hasEnded } from '../store/liveness.js';
 import type { Store } from '../store/store.js';
-import type { CallRecord } from '../store/types.js';
+import type { CallRecord, ExecutionStatus } from '../store/types.js';
 import { type CheckpointView, checkpointView, headView } from '../views.js';
 
 /** The page's files, shipped in the package's `ui/` folder (found from `src/ui/` or `dist/`). */
@@ -96,11 +97,11 @@ export async function startUiServer(options: {
   for (const name of Object.keys(TYPES)) files.set(name, readFileSync(join(assets, name)));
   // Calls of ended executions do not change: keep the last few read, for paging through 10,000.
   const ended = new Map<string, CallRecord[]>();
-  const callsOf = async (id: string, status: string): Promise<CallRecord[]> => {
+  const callsOf = async (id: string, status: ExecutionStatus): Promise<CallRecord[]> => {
     const hit = ended.get(id);
     if (hit) return hit;
     const calls = await store.getCalls(id);
-    if (status === 'completed' || status === 'failed' || status === 'cancelled') {
+    if (hasEnded(status)) {
       ended.set(id, calls);
       if (ended.size > 8) ended.delete(ended.keys().next().value as string);
     }

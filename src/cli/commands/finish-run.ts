@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { getExecution } from '../../queries.js';
 import { unusedOverridesWarning } from '../../replay.js';
 import type { ExecutionHandle } from '../../runtime/execute-flow.js';
-import { effectiveStatus } from '../../store/liveness.js';
+import { effectiveStatus, hasEnded } from '../../store/liveness.js';
 import type { Store } from '../../store/store.js';
 import { headView } from '../../views.js';
 import type { CliIO } from '../io.js';
@@ -76,8 +76,6 @@ export async function finishRun(
   return status === 'completed' ? 0 : 1;
 }
 
-const ENDED = new Set(['completed', 'failed', 'cancelled']);
-
 /**
  * `--queue --wait`: waits for a worker to end a queued execution, then reports it as `run` would.
  * A signal stops the waiting only: the execution goes on on its worker.
@@ -91,7 +89,7 @@ export async function waitForQueued(
 ): Promise<number | NodeJS.Signals> {
   let delay = 50;
   let record = await store.getExecution(execId);
-  while (!ENDED.has(effectiveStatus(record))) {
+  while (!hasEnded(effectiveStatus(record))) {
     try {
       await sleep(delay, undefined, { signal });
     } catch {
