@@ -1,4 +1,5 @@
 import { KitaruContextError, KitaruUsageError } from './errors.js';
+import { callerSite } from './runtime/call-site.js';
 import type { CheckpointDef } from './runtime/definitions.js';
 import type { KitaruFuture } from './runtime/future.js';
 import { createGate } from './runtime/gate.js';
@@ -114,6 +115,7 @@ export function checkpoint(first: unknown, second?: unknown): Checkpoint<unknown
     retries: intOption('checkpoint', name, 'retries', options.retries, 0),
     retryDelayMs: numberOption('checkpoint', name, 'retryDelayMs', options.retryDelayMs, 0, 0),
     backoffFactor: numberOption('checkpoint', name, 'backoffFactor', options.backoffFactor, 2, 1),
+    site: callerSite(),
     fn: fn as CheckpointDef['fn'],
   };
   const cp = (...args: unknown[]) => start(def, args).result();

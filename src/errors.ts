@@ -109,6 +109,7 @@ export function errorToRecord(err: unknown, callId?: string): ErrorRecord {
 export function isDeterministic(err: unknown): boolean {
   return (
     isKitaruError(err, 'KitaruSerializationError') ||
+    isKitaruError(err, 'KitaruUsageError') ||
     isKitaruError(err, 'KitaruContextError') ||
     isKitaruError(err, 'KitaruCancelledError')
   );

@@ -10,6 +10,8 @@ export interface CheckpointDef {
   retries: number;
   retryDelayMs: number;
   backoffFactor: number;
+  /** Where `checkpoint()` was called (`file:line:column`), to tell two definitions apart. */
+  site: string | null;
   fn: (...args: never[]) => unknown;
 }
 

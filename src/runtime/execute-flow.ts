@@ -54,6 +54,9 @@ export interface ExecutionHandle {
   wait(): Promise<unknown>;
 }
 
+/** An attempt that ended with its worker: not the call's fault, so not counted in its retry budget. */
+const WORKER_LOST = 'KitaruWorkerLostError';
+
 // Worked out once per process (flow, store): a small flow's run should cost its writes, not this.
 const HOST = hostname();
 const sourceHashes = new Map<string, string | null>();
@@ -122,6 +125,8 @@ export function startExecution(def: FlowDef, options: StartOptions): ExecutionHa
         write.then(forget, forget);
       },
     },
+    defs: new Map(),
+    budgetUsed: new Map(),
     counts: new Map(),
     retainForRetry: def.retries > 0 || resume !== undefined,
     onAttemptStart: options.onAttemptStart,
@@ -165,6 +170,8 @@ function preload(run: RunState, calls: CallRecord[]): void {
       run.completed.set(call.id, { inputHash: call.inputHash, value: decodeValue(call.output) });
     } else {
       run.attempts.set(call.id, call.attempts);
+      const counted = call.attempts.filter((a) => a.error?.type !== WORKER_LOST).length;
+      run.budgetUsed.set(call.id, counted);
     }
   }
 }

@@ -1,3 +1,4 @@
+import { relative } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   errorToRecord,
@@ -5,6 +6,7 @@ import {
   KitaruCancelledError,
   KitaruContextError,
   KitaruStateError,
+  KitaruUsageError,
 } from '../errors.js';
 import { decodeValue, encodeValue, hashEncoded, type Json } from '../serialization.js';
 import { type AttemptRecord, type CallRecord, SCHEMA_VERSION } from '../store/types.js';
@@ -61,6 +63,7 @@ export function startCall(
       `checkpoint ${def.name} was called after execution ${run.execId} had stopped; await every call inside the flow body.`,
     );
   }
+  checkOneDefinition(run, def);
   const n = (run.counts.get(def.name) ?? 0) + 1;
   run.counts.set(def.name, n);
   const callId = n === 1 ? def.name : `${def.name}_${n}`;
@@ -76,6 +79,31 @@ export function startCall(
   const forget = () => run.pending.delete(promise);
   promise.then(forget, forget);
   return new KitaruFuture(callId, promise);
+}
+
+function displaySite(site: string | null): string {
+  if (site === null) return 'an unknown place';
+  const at = site.replace(/:\d+$/, '');
+  const rel = relative(process.cwd(), at);
+  return rel.startsWith('..') ? at : rel;
+}
+
+/**
+ * Call ids come from names, so two different checkpoints under one name would get each other's
+ * results on replay. The same definition made again (a loop, a flow retry) has the same site.
+ */
+function checkOneDefinition(run: RunState, def: CheckpointDef): void {
+  const known = run.defs.get(def.name);
+  if (known === undefined) {
+    run.defs.set(def.name, def);
+    return;
+  }
+  if (known === def || known.fn === def.fn || (known.site !== null && known.site === def.site)) return;
+  throw new KitaruUsageError(
+    `two different checkpoints are named "${def.name}" in execution ${run.execId}: one defined at ` +
+      `${displaySite(known.site)}, the other at ${displaySite(def.site)}. Call ids come from names, so a ` +
+      'replay could give one the result of the other: give each checkpoint a name of its own.',
+  );
 }
 
 async function gated(
@@ -178,6 +206,9 @@ async function runAttempts(
   }
   record.attempts = attempts;
   const first = attempts.length + 1;
+  // A resumed call goes on with its recorded attempts: its retry budget never starts again.
+  const used = run.budgetUsed.get(callId) ?? 0;
+  run.budgetUsed.delete(callId);
   const started = Date.now();
   for (let i = 0; ; i++) {
     const attempt = first + i;
@@ -222,7 +253,7 @@ async function runAttempts(
       logs: scope.logs,
     };
     attempts.push(result);
-    const willRetry = !ok && i < def.retries && !isDeterministic(error) && !run.stopped;
+    const willRetry = !ok && used + i < def.retries && !isDeterministic(error) && !run.stopped;
     record.status = result.status;
     record.output = output;
     const written = run.store.writeCall(run.execId, record);

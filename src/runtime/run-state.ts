@@ -1,5 +1,6 @@
 import type { Store } from '../store/store.js';
 import type { AttemptRecord, CallRecord } from '../store/types.js';
+import type { CheckpointDef } from './definitions.js';
 import type { RunObserver } from './observer.js';
 import type { ReplayPlan } from './replay-plan.js';
 import type { AttemptScope, RunApi } from './state.js';
@@ -22,6 +23,13 @@ export interface RunState {
   plan: ReplayPlan | undefined;
   observer: RunObserver;
   api: RunApi;
+  /** The definition each checkpoint name stands for in this execution (one per name). */
+  defs: Map<string, CheckpointDef>;
+  /**
+   * A resumed run's recorded attempts that count against each call's retry budget (an attempt
+   * lost with its worker does not); used by the call's first run in this process.
+   */
+  budgetUsed: Map<string, number>;
   /** Calls per checkpoint name in the current flow attempt (ids restart with each flow attempt). */
   counts: Map<string, number>;
   seqs: Map<string, number>;

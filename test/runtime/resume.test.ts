@@ -64,3 +64,53 @@ describe('resuming an execution in place (what a worker does for a lost one)', (
     assert.equal((await lost.getExecution(record.id)).status, 'completed');
   });
 });
+
+describe('the retry budget of a resumed call', () => {
+  it('continues from the recorded attempts; an attempt lost with its worker does not count', async () => {
+    let runs = 0;
+    const flaky = checkpoint({ retries: 3 }, function flaky() {
+      runs++;
+      throw new Error('still down');
+    });
+    const f = flow(async function budget() {
+      return flaky();
+    });
+    const def = flowDefOf(f);
+    assert.ok(def);
+    const store = createMemoryStore();
+    const first = startExecution(def, { args: [], store });
+    await assert.rejects(first.wait());
+    const [call] = await store.getCalls(first.execId);
+    assert.ok(call);
+    assert.equal(call.attempts.length, 4, 'retries: 3 gives four attempts in one run');
+
+    // As a worker finds it: three failed attempts, then one lost with the worker that ran it.
+    const lost = createMemoryStore();
+    const record = { ...(await store.getExecution(first.execId)), status: 'running' as const, error: null };
+    await lost.createExecution(record);
+    const attempts = [
+      ...call.attempts.slice(0, 3),
+      {
+        ...(call.attempts[3] as (typeof call.attempts)[number]),
+        error: { type: 'KitaruWorkerLostError', message: 'worker w1 was lost', stack: null },
+      },
+    ];
+    const kept = [{ ...call, attempts }];
+    await lost.writeCall(record.id, kept[0] as (typeof kept)[number]);
+    runs = 0;
+    const resumed = startExecution(def, { args: [], store: lost, resume: { record, calls: kept } });
+    await assert.rejects(resumed.wait());
+    assert.equal(runs, 1, 'one attempt was left in the budget: the lost one does not count');
+    const [after] = await lost.getCalls(record.id);
+    assert.deepEqual(
+      after?.attempts.map((a) => [a.attempt, a.error?.type]),
+      [
+        [1, 'Error'],
+        [2, 'Error'],
+        [3, 'Error'],
+        [4, 'KitaruWorkerLostError'],
+        [5, 'Error'],
+      ],
+    );
+  });
+});

@@ -54,6 +54,35 @@ export function semanticsSuite(): void {
         ],
       );
     });
+    it('refuses two different checkpoints under one name in an execution, naming both definitions', async () => {
+      const a = checkpoint('fetch', async (x: string) => `A:${x}`);
+      const b = checkpoint('fetch', async (x: string) => `B:${x}`);
+      const f = flow({ retries: 2 }, async function dup() {
+        return [await a('x'), await b('x')];
+      });
+      const h = f.run();
+      await assert.rejects(h.wait());
+      const ex = await client.executions.get(h.execId);
+      assert.equal(ex.status, 'failed');
+      assert.equal(ex.error?.type, 'KitaruUsageError');
+      assert.match(ex.error?.message ?? '', /"fetch"/);
+      assert.match(ex.error?.message ?? '', /semantics-suite\.ts:\d+.*semantics-suite\.ts:\d+/);
+      assert.equal(ex.flowAttempts, 1, 'a usage error is not retried');
+      assert.deepEqual(
+        ex.checkpoints.map((c) => c.id),
+        ['fetch'],
+      );
+    });
+
+    it('accepts one checkpoint definition made again on the same line (in a loop or per attempt)', async () => {
+      const make = () => checkpoint('made', (n: number) => n + 1);
+      const f = flow(async function remade() {
+        const out: number[] = [];
+        for (let i = 0; i < 3; i++) out.push(await make()(i));
+        return out;
+      });
+      assert.deepEqual(await f.run().wait(), [1, 2, 3]);
+    });
   });
 
   describe('concurrency helpers', () => {
