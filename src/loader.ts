@@ -54,6 +54,9 @@ function describeLoadError(err: unknown, file: string): string {
   return `${display(file)}: ${e?.name ?? 'Error'}: ${message.split('\n')[0]}`;
 }
 
+/** What tsx can load as a module. */
+const FLOW_FILE = /\.(?:[cm]?[tj]s|[tj]sx)$/;
+
 /** A loaded flow file: its absolute path, its exported flows, and the default export's flow. */
 export interface LoadedFile {
   file: string;
@@ -69,6 +72,12 @@ export async function loadFlowFile(file: string): Promise<LoadedFile> {
     isFile = statSync(abs).isFile();
   } catch {}
   if (!isFile) throw new KitaruUsageError(`flow file not found: ${display(abs)}`);
+  if (!FLOW_FILE.test(abs)) {
+    throw new KitaruUsageError(
+      `${display(abs)} is not a flow file: kitaru runs TypeScript or JavaScript files ` +
+        '(.ts, .mts, .cts, .tsx, .js, .mjs, .cjs, .jsx) that export a flow.',
+    );
+  }
   await registerTsx();
   let ns: Record<string, unknown>;
   try {

@@ -10,7 +10,7 @@ import type { FlowDef } from './definitions.js';
 import { newExecutionId } from './ids.js';
 import type { RunObserver } from './observer.js';
 import type { ReplayPlan } from './replay-plan.js';
-import { recordCancelledAttempts, startCall } from './run-checkpoint.js';
+import { recordCancelledAttempts, startCall, storeFailed } from './run-checkpoint.js';
 import type { AttemptStartHook, RunState } from './run-state.js';
 import { hashSource } from './source-hash.js';
 import { type FlowScope, type LiveExecution, runInScope, state } from './state.js';
@@ -119,7 +119,9 @@ export function startExecution(def: FlowDef, options: StartOptions): ExecutionHa
       isReplay: options.plan !== undefined,
       call: (cp, callArgs, gate) => startCall(run, cp, callArgs, gate),
       log: (entry) => {
-        const write = store.appendLogs(execId, [entry]);
+        const write = store.appendLogs(execId, [entry]).catch((err: unknown) => {
+          storeFailed(run, err);
+        });
         run.pending.add(write);
         const forget = () => run.pending.delete(write);
         write.then(forget, forget);
@@ -215,6 +217,7 @@ async function drive(
     },
   };
   state.live.add(live);
+  let created = false;
   try {
     if (run.resumed) {
       const { flow, status, pid, host, flowAttempts } = record;
@@ -222,6 +225,7 @@ async function drive(
     } else {
       await run.store.createExecution(record);
     }
+    created = true;
     run.observer.executionStarted?.({
       execId: run.execId,
       flowName: def.name,
@@ -246,6 +250,7 @@ async function drive(
       }
       await drain(run);
       if (cancelled) return cancelled;
+      if (run.storeError) throw run.storeError;
       if (ok) {
         try {
           output = encodeValue(value, 'output', `flow ${def.name}`);
@@ -270,9 +275,12 @@ async function drive(
       return { execId: run.execId, status: 'failed', value: undefined, error: failure, cause: error };
     }
   } catch (err) {
-    // The store itself failed: report it, and record it if the store still can.
+    // The store itself failed: report it, and record it if the store still can (nothing was
+    // created when the creation failed: then there is nothing to record it on).
     const failure = errorToRecord(err);
-    await run.store.updateExecution(run.execId, finalPatch(run, 'failed', null, failure)).catch(() => {});
+    if (created) {
+      await run.store.updateExecution(run.execId, finalPatch(run, 'failed', null, failure)).catch(() => {});
+    }
     return (
       cancelled ?? { execId: run.execId, status: 'failed', value: undefined, error: failure, cause: err }
     );

@@ -3,9 +3,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import {
   errorToRecord,
   isDeterministic,
+  isKitaruError,
   KitaruCancelledError,
   KitaruContextError,
   KitaruStateError,
+  KitaruStoreError,
   KitaruUsageError,
 } from '../errors.js';
 import { decodeValue, encodeValue, hashEncoded, type Json } from '../serialization.js';
@@ -38,6 +40,35 @@ function newRecord(seq: number, callId: string, def: CheckpointDef): CallRecord 
     output: null,
     attempts: [],
   };
+}
+
+/**
+ * Writes a call's record. A store that cannot write (a full disk, a lost connection) stops the
+ * execution: the call fails with the store's error, and so does the execution, whatever the flow
+ * body does with it, because what ran can no longer be recorded.
+ */
+function writeCall(run: RunState, record: CallRecord): Promise<void> | undefined {
+  let written: Promise<void> | undefined;
+  try {
+    written = run.store.writeCall(run.execId, record);
+  } catch (err) {
+    throw storeFailed(run, err);
+  }
+  return written?.catch((err: unknown) => {
+    throw storeFailed(run, err);
+  });
+}
+
+/** Notes that the store failed (the first failure is the one reported) and stops the run. */
+export function storeFailed(run: RunState, err: unknown): unknown {
+  const e = isKitaruError(err, 'KitaruStoreError')
+    ? err
+    : new KitaruStoreError(`the store ${run.store.location} failed: ${(err as Error)?.message ?? err}`, {
+        cause: err,
+      });
+  run.storeError ??= e;
+  run.stopped = true;
+  return e;
 }
 
 /** The longest a run keeps the event loop waiting, in milliseconds. */
@@ -162,7 +193,7 @@ function resolveCall(
       record.output = decision.value;
     }
     const value = decodeValue(record.output);
-    const written = run.store.writeCall(run.execId, record);
+    const written = writeCall(run, record);
     if (written) return written.then(() => recordResolved(run, record, started, value));
     return Promise.resolve(recordResolved(run, record, started, value));
   } catch (err) {
@@ -256,7 +287,7 @@ async function runAttempts(
     const willRetry = !ok && used + i < def.retries && !isDeterministic(error) && !run.stopped;
     record.status = result.status;
     record.output = output;
-    const written = run.store.writeCall(run.execId, record);
+    const written = writeCall(run, record);
     if (written) await written;
     if (ok) {
       if (run.retainForRetry) run.completed.set(callId, { inputHash: record.inputHash, value });
@@ -306,7 +337,7 @@ export async function recordCancelledAttempts(run: RunState, signal: string): Pr
     });
     record.status = 'failed';
     record.output = null;
-    await run.store.writeCall(run.execId, record);
+    await writeCall(run, record);
   }
   run.inflight.clear();
 }

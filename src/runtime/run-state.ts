@@ -55,6 +55,8 @@ export interface RunState {
   lastYield: number;
   /** The flow attempt failed: no new call starts. */
   stopped: boolean;
+  /** The store failed to write: the execution ends failed with this error. */
+  storeError?: unknown;
   /** Cancelled: nothing more is written. */
   closed: boolean;
   /** Resumed in place: the execution was recorded before this run began. */

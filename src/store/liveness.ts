@@ -1,7 +1,8 @@
 import { hostname } from 'node:os';
 import type { ExecutionRecord, ExecutionStatus } from './types.js';
 
-function pidAlive(pid: number): boolean {
+/** Whether a process of this host is still there. */
+export function pidAlive(pid: number): boolean {
   if (pid === process.pid) return true;
   try {
     process.kill(pid, 0);

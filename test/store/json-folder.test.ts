@@ -65,6 +65,7 @@ describe('the .kitaru folder', () => {
     await h.wait();
     const execDir = join(dir, 'executions', h.execId);
     const index = readLines(join(execDir, 'calls.jsonl'));
+    assert.deepEqual(index.pop(), { end: true, count: 20 }, 'a closing line says how many calls it holds');
     assert.equal(index.length, 20);
     assert.deepEqual(
       index.slice(0, 2).map((c) => [c.seq, c.id, c.output]),

@@ -1,7 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { isKitaruError } from '../../errors.js';
 import { getExecution } from '../../queries.js';
 import { unusedOverridesWarning } from '../../replay.js';
 import type { ExecutionHandle } from '../../runtime/execute-flow.js';
+import type { RunObserver } from '../../runtime/observer.js';
 import { effectiveStatus, hasEnded } from '../../store/liveness.js';
 import type { Store } from '../../store/store.js';
 import { headView } from '../../views.js';
@@ -58,6 +60,24 @@ async function report(
 }
 
 /**
+ * The progress observer, plus the line that names the execution (`execution <id> · <what>`),
+ * printed once the store has recorded it: nothing claims an execution that could not be created.
+ */
+export function announcing(
+  io: CliIO,
+  observer: RunObserver,
+  what: (e: { sourceExecId: string | null }) => string,
+): RunObserver {
+  return {
+    ...observer,
+    executionStarted(e) {
+      if (!io.json) io.out(`execution ${e.execId} · ${what(e)}`);
+      observer.executionStarted?.(e);
+    },
+  };
+}
+
+/**
  * Waits for a run or replay to end (or for a signal to cancel it), prints its execution and
  * returns the exit code: 0 completed, 1 failed, 130/143 cancelled by SIGINT/SIGTERM.
  */
@@ -71,6 +91,8 @@ export async function finishRun(
 ): Promise<number> {
   const outcome = await Promise.race([handle.done, signals.cancelled.then(() => null)]);
   progress.stop();
+  // A store that cannot write is not the flow's failure: say what the store said, exit 2.
+  if (outcome && isKitaruError(outcome.cause, 'KitaruStoreError')) throw outcome.cause;
   const status = await report(io, store, handle.execId, command, () => progress.ended);
   if (outcome === null && signals.signal) return signalExitCode(signals.signal);
   return status === 'completed' ? 0 : 1;

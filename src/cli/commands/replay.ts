@@ -5,7 +5,7 @@ import { type CliIO, storeOf } from '../io.js';
 import { parseFlowArgs, parseOverrides } from '../parse-input.js';
 import { createProgress } from '../render/progress.js';
 import type { SignalWatch } from '../signals.js';
-import { finishRun } from './finish-run.js';
+import { announcing, finishRun } from './finish-run.js';
 import { queueAndReport } from './queued.js';
 
 /** Options of `kitaru replay`. */
@@ -40,10 +40,7 @@ export async function replayCommand(
     );
   }
   const progress = await createProgress(io);
-  const { handle, sourceExecId } = await startReplay(store, id, plan, {
-    observer: progress.observer,
-    onWarning,
-  });
-  if (!io.json) io.out(`execution ${handle.execId} · replay of ${sourceExecId}`);
+  const observer = announcing(io, progress.observer, (e) => `replay of ${e.sourceExecId}`);
+  const { handle } = await startReplay(store, id, plan, { observer, onWarning });
   return finishRun(io, store, handle, progress, signals(), 'replay');
 }

@@ -4,7 +4,7 @@ import { type CliIO, storeOf } from '../io.js';
 import { parseFlowArgs } from '../parse-input.js';
 import { createProgress } from '../render/progress.js';
 import type { SignalWatch } from '../signals.js';
-import { finishRun } from './finish-run.js';
+import { announcing, finishRun } from './finish-run.js';
 import { queueAndReport } from './queued.js';
 
 /** Options of `kitaru run`. */
@@ -32,7 +32,7 @@ export async function runCommand(
     );
   }
   const progress = await createProgress(io);
-  const handle = def.start({ args, store, observer: progress.observer });
-  if (!io.json) io.out(`execution ${handle.execId} · flow ${def.name}`);
+  const observer = announcing(io, progress.observer, () => `flow ${def.name}`);
+  const handle = def.start({ args, store, observer });
   return finishRun(io, store, handle, progress, signals(), 'run');
 }

@@ -1,4 +1,4 @@
-import { statSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import type { CallRecord } from '../types.js';
 import { readText } from './fs-helpers.js';
 
@@ -58,6 +58,7 @@ export function createIndexCollector() {
       const seqs = [...lines.keys()].sort((a, b) => a - b);
       let text = '';
       for (const seq of seqs) text += `${lines.get(seq)}\n`;
+      text += closingLine(seqs.length);
       const entries = refs.size === lines.size ? seqs.map((seq) => refs.get(seq) as CallRef) : null;
       return { text, entries };
     },
@@ -65,20 +66,65 @@ export function createIndexCollector() {
 }
 
 /**
+ * The last line of `calls.jsonl`: how many entries come before it. An index without it, or whose
+ * count differs, was cut short (or written by an older kitaru) and is not used.
+ */
+function closingLine(count: number): string {
+  return `{"end":true,"count":${count}}\n`;
+}
+
+function closingCount(line: string): number | null {
+  const m = line.match(/^\{"end":true,"count":(\d+)\}$/);
+  return m ? Number(m[1]) : null;
+}
+
+/**
+ * The number of calls an index says it holds, from its closing line alone (a few bytes read):
+ * null when there is no index or it has no closing line.
+ */
+export function indexCount(file: string): number | null {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch {
+    return null;
+  }
+  try {
+    const size = fstatSync(fd).size;
+    const buf = Buffer.alloc(Math.min(size, TAIL_BYTES));
+    readSync(fd, buf, 0, buf.length, size - buf.length);
+    const tail = buf.toString('utf8');
+    if (!tail.endsWith('\n')) return null;
+    return closingCount(tail.slice(tail.lastIndexOf('\n', tail.length - 2) + 1, -1));
+  } catch {
+    return null;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+const TAIL_BYTES = 64;
+
+/**
  * Reads `calls.jsonl`: the entries in call order, or null if there is none or it cannot be
- * trusted (then the caller reads the call files, which are the source of truth).
+ * trusted: not JSON, or its closing line missing or not matching the entries (then the caller
+ * reads the call files, which are the source of truth).
  */
 export function readIndex(file: string): IndexEntry[] | null {
   const text = readText(file);
-  if (text === null) return null;
+  if (text === null || !text.endsWith('\n')) return null;
+  const last = text.lastIndexOf('\n', text.length - 2);
+  const count = closingCount(text.slice(last + 1, -1));
+  if (count === null) return null;
   let entries: IndexEntry[];
   try {
     // One parse of the whole file as an array is much faster than a parse per line.
-    const body = text.endsWith('\n') ? text.slice(0, -1) : text;
+    const body = last < 0 ? '' : text.slice(0, last);
     entries = JSON.parse(`[${body.replaceAll('\n', ',')}]`) as IndexEntry[];
   } catch {
     return null;
   }
+  if (entries.length !== count) return null;
   for (const e of entries) {
     if (typeof e !== 'object' || e === null || typeof e.seq !== 'number' || typeof e.id !== 'string')
       return null;

@@ -1,11 +1,15 @@
 import { readFileSync } from 'node:fs';
 import type { Adapter } from 'lowdb';
 import { writeFileAtomicSync } from '../atomic-write.js';
+import { osError } from '../os-error.js';
 import type { ExecutionRecord } from '../types.js';
 import { parseExecution } from './validate.js';
 
-/** lowdb adapter for `execution.json`: validated reads, atomic writes (never lowdb's presets). */
-export function createExecutionAdapter(file: string): Adapter<ExecutionRecord> {
+/**
+ * lowdb adapter for `execution.json` of execution `id`: validated reads (the document must be
+ * that execution's), atomic writes through `tmpDir` (never lowdb's presets).
+ */
+export function createExecutionAdapter(file: string, id: string, tmpDir: string): Adapter<ExecutionRecord> {
   return {
     async read() {
       let text: string;
@@ -13,12 +17,12 @@ export function createExecutionAdapter(file: string): Adapter<ExecutionRecord> {
         text = readFileSync(file, 'utf8');
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-        throw err;
+        throw osError('read store file', file, err);
       }
-      return parseExecution(file, text);
+      return parseExecution(file, text, id);
     },
     async write(data) {
-      writeFileAtomicSync(file, `${JSON.stringify(data, null, 2)}\n`);
+      writeFileAtomicSync(file, `${JSON.stringify(data, null, 2)}\n`, undefined, tmpDir);
     },
   };
 }

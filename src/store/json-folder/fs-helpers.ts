@@ -1,6 +1,8 @@
-import { appendFileSync, readdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, type Dirent, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { KitaruStoreError } from '../../errors.js';
 import { writeAndSync } from '../atomic-write.js';
+import { osError } from '../os-error.js';
 
 /** A file's text, or null if it does not exist; any other failure names the file. */
 export function readText(file: string): string | null {
@@ -18,12 +20,60 @@ export function listDir(dir: string): string[] {
     return readdirSync(dir);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw new KitaruStoreError(`cannot read store folder ${dir}: ${(err as Error).message}`, { cause: err });
+    throw osError('read store folder', dir, err);
   }
 }
 
-/** Appends `text`, fsyncing the file when `durable`. */
+/** The sub-folders of a folder (other files, such as a `.DS_Store`, are not executions). */
+export function listSubdirs(dir: string): string[] {
+  let entries: Dirent[];
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw osError('read store folder', dir, err);
+  }
+  const out: string[] = [];
+  for (const e of entries) {
+    if (e.isDirectory()) out.push(e.name);
+    else if (e.isSymbolicLink() && isDir(join(dir, e.name))) out.push(e.name);
+  }
+  return out;
+}
+
+function isDir(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** Appends `text`, fsyncing the file when `durable`; an OS failure names the file. */
 export function appendDurably(file: string, text: string, durable: boolean): void {
-  if (durable) writeAndSync(file, 'a', text);
-  else appendFileSync(file, text);
+  try {
+    if (durable) writeAndSync(file, 'a', text);
+    else appendFileSync(file, text);
+  } catch (err) {
+    throw osError('append to store file', file, err);
+  }
+}
+
+/**
+ * Creates a folder and its missing parents. Unlike `mkdirSync(..., { recursive: true })`, a
+ * failure carries the OS's own code (a read-only disk is `EROFS`, not `ENOENT`) and names the path.
+ */
+export function ensureDir(dir: string): void {
+  try {
+    mkdirSync(dir);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST' && isDir(dir)) return;
+    if (code === 'ENOENT' && dirname(dir) !== dir) {
+      ensureDir(dirname(dir));
+      ensureDir(dir);
+      return;
+    }
+    throw osError('create store folder', dir, err);
+  }
 }

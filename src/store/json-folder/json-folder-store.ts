@@ -1,7 +1,10 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync, statSync, unlinkSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { Low } from 'lowdb';
 import { KitaruNotFoundError, KitaruStoreError } from '../../errors.js';
-import { fsyncWanted, syncDir, writeFileAtomicSync } from '../atomic-write.js';
+import { fsyncWanted, syncDir, tempOwner, writeFileAtomicSync } from '../atomic-write.js';
+import { pidAlive } from '../liveness.js';
+import { osError } from '../os-error.js';
 import type { Store } from '../store.js';
 import type { CallRecord, ExecutionRecord, ExecutionSummaryRecord, LogEntry } from '../types.js';
 import {
@@ -11,9 +14,10 @@ import {
   createIndexCollector,
   type IndexEntry,
   type IndexMemo,
+  indexCount,
 } from './call-index.js';
 import { createExecutionAdapter } from './execution-adapter.js';
-import { appendDurably, listDir, readText } from './fs-helpers.js';
+import { appendDurably, ensureDir, listDir, listSubdirs, readText } from './fs-helpers.js';
 import { createLayout } from './layout.js';
 import { parseCall, parseLines } from './validate.js';
 
@@ -69,6 +73,7 @@ export function createJsonFolderStore(root: string): Store {
 
   function liveOf(id: string): LiveExecution {
     let l = live.get(id);
+    if (!l) prepareForWrites();
     if (!l)
       live.set(id, (l = { callsDir: layout.callsDir(id), durable: fsyncWanted(), refs: [], index: null }));
     return l;
@@ -85,7 +90,10 @@ export function createJsonFolderStore(root: string): Store {
   async function openDoc(id: string): Promise<Low<ExecutionRecord>> {
     const cached = docs.get(id);
     if (cached) return cached;
-    const db = new Low<ExecutionRecord>(createExecutionAdapter(layout.execFile(id)), null as never);
+    const db = new Low<ExecutionRecord>(
+      createExecutionAdapter(layout.execFile(id), id, layout.tmpDir),
+      null as never,
+    );
     await db.read();
     if (!db.data) {
       throw new KitaruNotFoundError(`no execution ${id} in ${root}. List executions with \`kitaru list\`.`);
@@ -99,11 +107,17 @@ export function createJsonFolderStore(root: string): Store {
     return parseCall(file, text);
   }
 
-  function resolveRef(ref: CallRef, memo: IndexMemo): CallRecord {
-    const source =
-      indexes.get(ref.sourceExecId, memo)?.bySeq.get(ref.sourceSeq) ??
-      readCallFile(layout.callFile(ref.sourceExecId, ref.sourceSeq, ref.id));
-    return reusedRecord(source, ref);
+  function resolveRef(execId: string, ref: CallRef, memo: IndexMemo): CallRecord {
+    const source = indexes.get(ref.sourceExecId, memo)?.bySeq.get(ref.sourceSeq);
+    if (source) return reusedRecord(source, ref);
+    if (!existsSync(layout.execDir(ref.sourceExecId))) {
+      throw new KitaruStoreError(
+        `execution ${execId} reused calls of execution ${ref.sourceExecId}, and that source execution ` +
+          `${ref.sourceExecId} is missing from ${root} (deleted?): the reused calls cannot be shown ` +
+          `(the first is ${ref.id}). Restore the source's folder to read them.`,
+      );
+    }
+    return reusedRecord(readCallFile(layout.callFile(ref.sourceExecId, ref.sourceSeq, ref.id)), ref);
   }
 
   /** Calls from the call files and references (an execution still running, or one that crashed). */
@@ -116,14 +130,51 @@ export function createJsonFolderStore(root: string): Store {
     const refs = refsText === null ? [] : parseLines<CallRef>(layout.refsFile(id), refsText);
     const pending = (live.get(id)?.refs ?? []).map((line) => JSON.parse(line) as CallRef);
     const memo = new Map<string, CachedIndex | null>();
-    for (const ref of [...refs, ...pending]) calls.push(resolveRef(ref, memo));
+    for (const ref of [...refs, ...pending]) calls.push(resolveRef(id, ref, memo));
     return calls.sort((a, b) => a.seq - b.seq);
   }
 
   function countCalls(id: string): number {
+    // An ended execution's index says how many calls it holds, as its readers will find them.
+    const fromIndex = live.has(id) ? null : indexCount(layout.indexFile(id));
+    if (fromIndex !== null) return fromIndex;
     const files = listDir(layout.callsDir(id)).filter((f) => f.endsWith('.json')).length;
     const refsText = readText(layout.refsFile(id));
     return files + (refsText === null ? 0 : parseLines(layout.refsFile(id), refsText).length);
+  }
+
+  /** A store folder that is a file is named as such, not met as `ENOTDIR` deeper down. */
+  function checkRoot(): void {
+    let isFile = false;
+    try {
+      isFile = !statSync(root).isDirectory();
+    } catch {}
+    if (isFile) {
+      throw new KitaruStoreError(
+        `the store ${root} is a file, not a folder: point --dir (or KITARU_DIR) at a folder.`,
+      );
+    }
+  }
+
+  let prepared = false;
+  /**
+   * Before this process first writes: the store folder must be a folder, and temp files left by
+   * writers on this host that are gone (killed mid-write) are removed.
+   */
+  function prepareForWrites(): void {
+    if (prepared) return;
+    checkRoot();
+    try {
+      ensureDir(layout.tmpDir);
+      const host = hostname();
+      for (const name of readdirSync(layout.tmpDir)) {
+        const owner = tempOwner(name);
+        if (owner && owner.host === host && !pidAlive(owner.pid)) unlinkSync(`${layout.tmpDir}/${name}`);
+      }
+    } catch (err) {
+      throw osError('prepare store folder', root, err);
+    }
+    prepared = true;
   }
 
   return {
@@ -131,21 +182,32 @@ export function createJsonFolderStore(root: string): Store {
     location: root,
 
     async createExecution(record) {
+      prepareForWrites();
       const l: LiveExecution = {
         callsDir: layout.callsDir(record.id),
         durable: fsyncWanted(),
         refs: [],
         index: createIndexCollector(),
       };
-      mkdirSync(l.callsDir, { recursive: true });
+      ensureDir(l.callsDir);
+      const db = new Low<ExecutionRecord>(
+        createExecutionAdapter(layout.execFile(record.id), record.id, layout.tmpDir),
+        record,
+      );
+      try {
+        await db.write();
+        if (l.durable) syncDir(layout.executions);
+      } catch (err) {
+        // Nothing half-created: a folder without its execution.json would be an execution nobody wrote.
+        rmSync(layout.execDir(record.id), { recursive: true, force: true });
+        throw osError('write store file', layout.execFile(record.id), err);
+      }
       live.set(record.id, l);
-      const db = new Low<ExecutionRecord>(createExecutionAdapter(layout.execFile(record.id)), record);
-      await db.write();
-      if (l.durable) syncDir(layout.executions);
       docs.set(record.id, db);
     },
 
     async updateExecution(id, patch) {
+      prepareForWrites();
       flushRefs(id);
       const db = await openDoc(id);
       db.data = Object.assign({}, db.data, patch);
@@ -153,7 +215,7 @@ export function createJsonFolderStore(root: string): Store {
         const l = live.get(id);
         const index = l?.index?.finish();
         if (l && index) {
-          writeFileAtomicSync(layout.indexFile(id), index.text, l.durable);
+          writeFileAtomicSync(layout.indexFile(id), index.text, l.durable, layout.tmpDir);
           if (index.entries) indexes.remember(id, index.entries);
         }
         await db.write();
@@ -184,7 +246,12 @@ export function createJsonFolderStore(root: string): Store {
         return undefined;
       }
       const data = JSON.stringify(record);
-      writeFileAtomicSync(`${l.callsDir}/${layout.callFileName(record.seq, record.id)}`, data, l.durable);
+      writeFileAtomicSync(
+        `${l.callsDir}/${layout.callFileName(record.seq, record.id)}`,
+        data,
+        l.durable,
+        layout.tmpDir,
+      );
       l.index?.put(record.seq, data);
       return undefined;
     },
@@ -205,7 +272,7 @@ export function createJsonFolderStore(root: string): Store {
       const memo = new Map<string, CachedIndex | null>();
       const index = live.has(id) ? null : indexes.get(id, memo);
       if (!index) return scanCalls(id);
-      return index.entries.map((e) => (isRef(e) ? resolveRef(e, memo) : e));
+      return index.entries.map((e) => (isRef(e) ? resolveRef(id, e, memo) : e));
     },
 
     async readLogs(id) {
@@ -218,11 +285,15 @@ export function createJsonFolderStore(root: string): Store {
     async listExecutions(options = {}) {
       const executions: ExecutionSummaryRecord[] = [];
       const errors: KitaruStoreError[] = [];
-      const ids = listDir(layout.executions).sort().reverse();
+      checkRoot();
+      const ids = listSubdirs(layout.executions).sort().reverse();
       for (const id of ids) {
         if (options.limit !== undefined && executions.length >= options.limit) break;
         try {
-          const db = new Low<ExecutionRecord>(createExecutionAdapter(layout.execFile(id)), null as never);
+          const db = new Low<ExecutionRecord>(
+            createExecutionAdapter(layout.execFile(id), id, layout.tmpDir),
+            null as never,
+          );
           await db.read();
           if (!db.data) continue; // a folder whose execution.json is not written yet
           if (options.accept && !options.accept(db.data)) continue;
@@ -241,7 +312,8 @@ export function createJsonFolderStore(root: string): Store {
           `"${prefix}" is not an execution id. List executions with \`kitaru list\`.`,
         );
       }
-      const ids = listDir(layout.executions);
+      checkRoot();
+      const ids = listSubdirs(layout.executions);
       if (ids.includes(prefix)) return prefix;
       const matches = ids.filter((id) => id.startsWith(prefix));
       if (matches.length === 1) return matches[0] as string;

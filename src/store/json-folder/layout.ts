@@ -17,6 +17,8 @@ export function createLayout(root: string) {
   return {
     root,
     executions,
+    /** Temp files of atomic writes, swept of dead writers' leftovers. */
+    tmpDir: join(root, 'tmp'),
     execDir,
     execFile: (id: string) => join(execDir(id), 'execution.json'),
     callsDir: (id: string) => join(execDir(id), 'checkpoints'),

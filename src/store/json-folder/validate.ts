@@ -30,9 +30,12 @@ function parse(file: string, text: string): Record<string, unknown> {
 }
 
 /** Parses and checks `execution.json`; `KitaruStoreError` naming the file otherwise. */
-export function parseExecution(file: string, text: string): ExecutionRecord {
+export function parseExecution(file: string, text: string, folderId: string): ExecutionRecord {
   const d = parse(file, text);
   if (typeof d.id !== 'string') fail(file, 'missing id');
+  if (d.id !== folderId) {
+    fail(file, `it is execution ${JSON.stringify(d.id)}, but its folder is ${folderId} (copied or edited?)`);
+  }
   if (typeof d.status !== 'string' || !STATUSES.has(d.status))
     fail(file, `unknown status ${JSON.stringify(d.status)}`);
   const flow = d.flow as Record<string, unknown> | undefined;

@@ -1,0 +1,158 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { checkpoint, flow, KitaruClient } from '../../src/index.js';
+import { tempDir } from '../helpers.js';
+
+const dir = join(tempDir(), '.kitaru');
+process.env.KITARU_DIR = dir;
+
+let ran = 0;
+const double = checkpoint(function double(n: number) {
+  ran++;
+  return n * 2;
+});
+const many = flow(async function manyFaults(n: number) {
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) out.push(await double(i));
+  return out;
+});
+const outputs = (n: number) => Array.from({ length: n }, (_, i) => i * 2);
+const execDir = (id: string) => join(dir, 'executions', id);
+
+function listWith(warnings: string[]) {
+  return new KitaruClient({ onWarning: (m) => warnings.push(m) }).executions.list();
+}
+
+describe('calls.jsonl proves it is whole, or is not used', () => {
+  for (const [what, damage] of [
+    ['emptied', (file: string) => truncateSync(file, 0)],
+    [
+      'cut to 10 of its 30 lines',
+      (file: string) => {
+        const lines = readFileSync(file, 'utf8').split('\n');
+        writeFileSync(file, `${lines.slice(0, 10).join('\n')}\n`);
+      },
+    ],
+  ] as const) {
+    it(`an index ${what} is ignored: inspect shows every call and replay runs none`, async () => {
+      const h = many.run(30);
+      await h.wait();
+      damage(join(execDir(h.execId), 'calls.jsonl'));
+      const client = new KitaruClient();
+      assert.deepEqual(
+        (await client.executions.get(h.execId)).checkpoints.map((c) => c.output),
+        outputs(30),
+      );
+      const listed = (await client.executions.list()).find((e) => e.id === h.execId);
+      assert.equal(listed?.checkpointCount, 30);
+      ran = 0;
+      const replay = await client.executions.replay(h.execId);
+      assert.equal(replay.status, 'completed');
+      assert.equal(ran, 0, 'nothing already paid for runs again');
+      assert.ok(replay.checkpoints.every((c) => c.origin === 'reused'));
+    });
+  }
+});
+
+describe('a garbled line in reused.jsonl gives one answer everywhere', () => {
+  it('with a whole index the index answers: list, get and replay all show every call', async () => {
+    const h = many.run(20);
+    await h.wait();
+    const client = new KitaruClient();
+    const replay = await client.executions.replay(h.execId);
+    const refs = join(execDir(replay.id), 'reused.jsonl');
+    const lines = readFileSync(refs, 'utf8').split('\n');
+    lines[4] = '{"ref":true,"seq":4,garbled';
+    writeFileSync(refs, lines.join('\n'));
+    const warnings: string[] = [];
+    const listed = (await listWith(warnings)).find((e) => e.id === replay.id);
+    assert.equal(listed?.checkpointCount, 20);
+    assert.deepEqual(warnings, []);
+    assert.deepEqual(
+      (await client.executions.get(replay.id)).checkpoints.map((c) => c.output),
+      outputs(20),
+    );
+    assert.equal((await client.executions.replay(replay.id)).status, 'completed');
+  });
+
+  it('without an index every reader reports the file and the line', async () => {
+    const h = many.run(5);
+    await h.wait();
+    const client = new KitaruClient();
+    const replay = await client.executions.replay(h.execId);
+    const refs = join(execDir(replay.id), 'reused.jsonl');
+    const lines = readFileSync(refs, 'utf8').split('\n');
+    lines[1] = 'garbled';
+    writeFileSync(refs, lines.join('\n'));
+    const corrupt = { name: 'KitaruStoreError', message: /reused\.jsonl: line 2/ };
+    const warnings: string[] = [];
+    assert.ok(!(await listWith(warnings)).some((e) => e.id === replay.id));
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0] ?? '', /reused\.jsonl: line 2/);
+    await assert.rejects(client.executions.get(replay.id), corrupt);
+    await assert.rejects(client.executions.replay(replay.id), corrupt);
+  });
+});
+
+describe('what else sits in the store', () => {
+  it('a stray file among the executions is skipped by list and by id lookups', async () => {
+    const h = many.run(2);
+    await h.wait();
+    writeFileSync(join(dir, 'executions', '.DS_Store'), 'junk');
+    writeFileSync(join(dir, 'executions', 'notes.txt'), 'my notes');
+    const warnings: string[] = [];
+    assert.ok((await listWith(warnings)).some((e) => e.id === h.execId));
+    assert.deepEqual(
+      warnings.filter((w) => /DS_Store|notes\.txt|ENOTDIR/.test(w)),
+      [],
+    );
+    await assert.rejects(new KitaruClient().executions.get('notes'), { name: 'KitaruNotFoundError' });
+  });
+
+  it('an execution.json whose id is not its folder name is a KitaruStoreError', async () => {
+    const a = many.run(1);
+    await a.wait();
+    const file = join(execDir(a.execId), 'execution.json');
+    const doc = JSON.parse(readFileSync(file, 'utf8'));
+    writeFileSync(file, JSON.stringify({ ...doc, id: 'someone-else' }));
+    await assert.rejects(new KitaruClient().executions.get(a.execId), {
+      name: 'KitaruStoreError',
+      message: /someone-else.*folder/,
+    });
+    const warnings: string[] = [];
+    assert.ok(!(await listWith(warnings)).some((e) => e.id === a.execId));
+    assert.equal(warnings.filter((w) => w.includes(a.execId)).length, 1);
+  });
+
+  it("a replay whose source was deleted says which source is missing and that its reused calls can't be shown", async () => {
+    const h = many.run(3);
+    await h.wait();
+    const client = new KitaruClient();
+    const replay = await client.executions.replay(h.execId);
+    rmSync(execDir(h.execId), { recursive: true });
+    await assert.rejects(client.executions.get(replay.id), {
+      name: 'KitaruStoreError',
+      message: new RegExp(`source execution ${h.execId} is missing.*reused calls cannot be shown`),
+    });
+  });
+});
+
+describe('temp files', () => {
+  it('a failed write removes its temp file', async () => {
+    const h = many.run(1);
+    await h.wait();
+    // A folder where execution.json should be: the rename fails after the temp file was written.
+    const file = join(execDir(h.execId), 'execution.json');
+    rmSync(file);
+    mkdirSync(join(file, 'in-the-way'), { recursive: true });
+    const { writeFileAtomicSync } = await import('../../src/store/atomic-write.js');
+    assert.throws(() => writeFileAtomicSync(file, '{}'), {
+      name: 'KitaruStoreError',
+      message: /EISDIR|ENOTEMPTY|EEXIST/,
+    });
+    const leftovers = readdirSync(execDir(h.execId)).filter((f) => f.endsWith('.tmp'));
+    assert.deepEqual(leftovers, []);
+  });
+});
