@@ -49,6 +49,8 @@ describe('kitaru ui: the JSON API behind the page', () => {
     const run = kitaru(dir, ['run', 'flow.ts', '--args', '3']);
     assert.equal(run.code, 0, run.stderr);
     const id = execIdOf(run);
+    // A stray file among the executions is not an execution (it used to fail the list with a 500).
+    write(dir, { '.kitaru/executions/.DS_Store': 'junk' });
     const { url, child } = await startUi(dir);
     const ended = finished(child);
     try {
