@@ -1,9 +1,9 @@
 import { hostname } from 'node:os';
 import { errorToRecord } from '../errors.js';
 import { findFlow } from '../loader.js';
-import type { ExecutionHandle } from '../runtime/execute-flow.js';
+import { interruptedAttempt } from '../runtime/attempts.js';
 import { planFromRecord } from '../runtime/replay-plan.js';
-import { state } from '../runtime/state.js';
+import type { ExecutionHandle } from '../runtime/types.js';
 import { decodeValue } from '../serialization.js';
 import { hasEnded } from '../store/liveness.js';
 import type { PostgresStore } from '../store/postgres/postgres-store.js';
@@ -51,6 +51,8 @@ interface Claim {
   release(): void;
   /** Resolves when the job that made this claim is done. */
   ended: Promise<void>;
+  /** The run, once started. */
+  handle?: ExecutionHandle;
 }
 
 /** Starts a worker: takes queued executions, runs them under a lease, resumes lapsed ones. */
@@ -67,7 +69,7 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
   /** Stops a run where it is: no more writes from it, and its job may end now. */
   function letGo(claim: Claim): void {
     claim.letGo = true;
-    for (const live of state.live) if (live.execId === claim.execId) live.abandon?.();
+    claim.handle?.abandon();
   }
 
   async function take(execId: string): Promise<void> {
@@ -150,6 +152,8 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
       say(`execution ${execId} failed to start: ${(err as Error).message}`);
       return;
     }
+    claim.handle = handle;
+    if (claim.letGo) handle.abandon();
     handle.done.then(() => {
       claim.settled = true;
     });
@@ -234,23 +238,14 @@ async function recordInterrupted(
   const lost = await leases.interrupted(record.id, calls);
   if (lost.length === 0) return calls;
   const bySeq = new Map(calls.map((c) => [c.seq, c]));
-  const at = new Date().toISOString();
   for (const { record: call, attempt, startedAt, owner } of lost) {
-    call.attempts.push({
-      attempt,
-      status: 'failed',
-      startedAt,
-      endedAt: at,
-      error: {
-        type: 'KitaruWorkerLostError',
-        message:
-          record.status === 'queued'
-            ? `attempt interrupted: worker ${owner} stopped and handed the execution back`
-            : `attempt interrupted: worker ${owner} stopped answering (its lease expired)`,
-        stack: null,
-      },
-      logs: [],
-    });
+    const message =
+      record.status === 'queued'
+        ? `attempt interrupted: worker ${owner} stopped and handed the execution back`
+        : `attempt interrupted: worker ${owner} stopped answering (its lease expired)`;
+    call.attempts.push(
+      interruptedAttempt(attempt, startedAt, { type: 'KitaruWorkerLostError', message, stack: null }),
+    );
     call.status = 'failed';
     call.output = null;
     await store.writeCall(record.id, call);

@@ -5,54 +5,25 @@ import { openStore } from '../store/open-store.js';
 import { recordFlowFile } from '../store/project-root.js';
 import type { Store } from '../store/store.js';
 import { type CallRecord, type ExecutionRecord, SCHEMA_VERSION } from '../store/types.js';
+import { recordCancelledAttempts } from './attempts.js';
 import { installConsoleCapture } from './console-capture.js';
-import type { FlowDef } from './definitions.js';
 import { newExecutionId } from './ids.js';
-import type { RunObserver } from './observer.js';
 import type { ReplayPlan } from './replay-plan.js';
-import { recordCancelledAttempts, startCall, storeFailed } from './run-checkpoint.js';
-import type { AttemptStartHook, RunState } from './run-state.js';
+import { startCall } from './run-checkpoint.js';
+import { type RunState, stopStarting } from './run-state.js';
 import { hashSource } from './source-hash.js';
-import { type FlowScope, type LiveExecution, runInScope, state } from './state.js';
+import { runInScope, state } from './state.js';
+import { storeFailed } from './store-writes.js';
+import type {
+  ExecutionHandle,
+  ExecutionOutcome,
+  FlowDef,
+  FlowScope,
+  LiveExecution,
+  StartOptions,
+} from './types.js';
 
-/** How to start an execution (the CLI, the client and `flow.run` all come through here). */
-export interface StartOptions {
-  /** Positional flow arguments. */
-  args: unknown[];
-  /** The store to write to; default: the one `dir` (or the environment) locates. */
-  store?: Store;
-  /** Store folder, as `--dir`. */
-  dir?: string;
-  /** Present for a replay. */
-  plan?: ReplayPlan;
-  observer?: RunObserver;
-  /**
-   * Resume this recorded execution in place (a worker taking over from a lost one): same id, its
-   * completed calls reused, its failed calls' attempts continued. Nothing new is created.
-   */
-  resume?: { record: ExecutionRecord; calls: CallRecord[] };
-  /** Told before each attempt starts (a worker records attempts in flight with it). */
-  onAttemptStart?: AttemptStartHook;
-}
-
-/** How an execution ended. `value` is what the flow returned (completed only). */
-export interface ExecutionOutcome {
-  execId: string;
-  status: 'completed' | 'failed' | 'cancelled';
-  value: unknown;
-  error: ErrorRecord | null;
-  cause: unknown;
-}
-
-/** A started execution. */
-export interface ExecutionHandle {
-  /** Known at once, before anything is written. */
-  readonly execId: string;
-  /** Resolves when the execution has ended and is recorded; never rejects. */
-  readonly done: Promise<ExecutionOutcome>;
-  /** The flow's return value; rejects with `KitaruExecutionError` if it failed or was cancelled. */
-  wait(): Promise<unknown>;
-}
+export type { ExecutionHandle, ExecutionOutcome, StartOptions } from './types.js';
 
 /** An attempt that ended with its worker: not the call's fault, so not counted in its retry budget. */
 const WORKER_LOST = 'KitaruWorkerLostError';
@@ -102,13 +73,7 @@ export function newExecutionRecord(
   };
 }
 
-/** Starts an execution of `def` and returns its handle at once. */
-export function startExecution(def: FlowDef, options: StartOptions): ExecutionHandle {
-  installConsoleCapture();
-  const store = options.store ?? openStore(options.dir);
-  const resume = options.resume;
-  const execId = resume ? resume.record.id : newExecutionId();
-  const args = encodeValue(options.args, 'args', `flow ${def.name}`);
+function newRunState(def: FlowDef, options: StartOptions, store: Store, execId: string): RunState {
   const run: RunState = {
     execId,
     store,
@@ -127,12 +92,13 @@ export function startExecution(def: FlowDef, options: StartOptions): ExecutionHa
         write.then(forget, forget);
       },
     },
+    phase: 'running',
     defs: new Map(),
     budgetUsed: new Map(),
     counts: new Map(),
-    retainForRetry: def.retries > 0 || resume !== undefined,
+    retainForRetry: def.retries > 0 || options.resume !== undefined,
     onAttemptStart: options.onAttemptStart,
-    resumed: resume !== undefined,
+    resumed: options.resume !== undefined,
     seqs: new Map(),
     nextSeq: 0,
     takenSeqs: new Set(),
@@ -142,9 +108,18 @@ export function startExecution(def: FlowDef, options: StartOptions): ExecutionHa
     inflight: new Map(),
     failedCalls: new WeakMap(),
     lastYield: Date.now(),
-    stopped: false,
-    closed: false,
   };
+  return run;
+}
+
+/** Starts an execution of `def` and returns its handle at once. */
+export function startExecution(def: FlowDef, options: StartOptions): ExecutionHandle {
+  installConsoleCapture();
+  const store = options.store ?? openStore(options.dir);
+  const resume = options.resume;
+  const execId = resume ? resume.record.id : newExecutionId();
+  const args = encodeValue(options.args, 'args', `flow ${def.name}`);
+  const run = newRunState(def, options, store, execId);
   if (resume) preload(run, resume.calls);
   const record = newExecutionRecord(def, store, execId, args, options.plan, 'running');
   if (resume) {
@@ -160,6 +135,9 @@ export function startExecution(def: FlowDef, options: StartOptions): ExecutionHa
         if (o.status === 'completed') return o.value;
         throw new KitaruExecutionError(o.execId, o.status, o.error, { cause: o.cause });
       }),
+    abandon: () => {
+      close(run, 'handed back by a stopping worker');
+    },
   };
 }
 
@@ -178,8 +156,48 @@ function preload(run: RunState, calls: CallRecord[]): void {
   }
 }
 
+/**
+ * Closes the run (cancelled, or handed back): nothing more starts or is written by it. False if
+ * it was closed already.
+ */
+function close(run: RunState, message: string): boolean {
+  if (run.phase === 'closed') return false;
+  run.phase = 'closed';
+  const error: ErrorRecord = { type: 'KitaruCancelledError', message, stack: null };
+  run.closedAs = { execId: run.execId, status: 'cancelled', value: undefined, error, cause: undefined };
+  return true;
+}
+
+/** The execution as the CLI's signal handler sees it: a cancel records what was in flight. */
+function liveExecution(run: RunState): LiveExecution {
+  return {
+    execId: run.execId,
+    async cancel(signal) {
+      if (!close(run, `execution cancelled by ${signal}`)) return;
+      await recordCancelledAttempts(run, signal);
+      const error = run.closedAs?.error ?? null;
+      await run.store.updateExecution(run.execId, finalPatch(run, 'cancelled', null, error));
+    },
+  };
+}
+
 async function drain(run: RunState): Promise<void> {
   while (run.pending.size > 0) await Promise.allSettled([...run.pending]);
+}
+
+/** Records the execution as started (created, or taken up again in place when resumed). */
+async function begin(run: RunState, def: FlowDef, record: ExecutionRecord): Promise<void> {
+  if (run.resumed) {
+    const { flow, status, pid, host, flowAttempts } = record;
+    await run.store.updateExecution(run.execId, { flow, status, pid, host, flowAttempts });
+  } else {
+    await run.store.createExecution(record);
+  }
+  run.observer.executionStarted?.({
+    execId: run.execId,
+    flowName: def.name,
+    sourceExecId: record.originalExecId,
+  });
 }
 
 async function drive(
@@ -188,91 +206,17 @@ async function drive(
   args: unknown[],
   record: ExecutionRecord,
 ): Promise<ExecutionOutcome> {
-  let cancelled: ExecutionOutcome | undefined;
-  const live: LiveExecution = {
-    execId: run.execId,
-    async cancel(signal) {
-      if (run.closed) return;
-      run.stopped = true;
-      run.closed = true;
-      const error: ErrorRecord = {
-        type: 'KitaruCancelledError',
-        message: `execution cancelled by ${signal}`,
-        stack: null,
-      };
-      cancelled = { execId: run.execId, status: 'cancelled', value: undefined, error, cause: undefined };
-      await recordCancelledAttempts(run, signal);
-      await run.store.updateExecution(run.execId, finalPatch(run, 'cancelled', null, error));
-    },
-    abandon() {
-      // A stopping worker hands the execution back: stop here and write nothing more.
-      run.stopped = true;
-      run.closed = true;
-      const error: ErrorRecord = {
-        type: 'KitaruCancelledError',
-        message: 'handed back by a stopping worker',
-        stack: null,
-      };
-      cancelled = { execId: run.execId, status: 'cancelled', value: undefined, error, cause: undefined };
-    },
-  };
+  const live = liveExecution(run);
   state.live.add(live);
   let created = false;
   try {
-    if (run.resumed) {
-      const { flow, status, pid, host, flowAttempts } = record;
-      await run.store.updateExecution(run.execId, { flow, status, pid, host, flowAttempts });
-    } else {
-      await run.store.createExecution(record);
-    }
+    await begin(run, def, record);
     created = true;
-    run.observer.executionStarted?.({
-      execId: run.execId,
-      flowName: def.name,
-      sourceExecId: record.originalExecId,
-    });
     for (let flowAttempt = record.flowAttempts; ; flowAttempt++) {
-      run.counts = new Map();
-      run.stopped = false;
       if (flowAttempt > record.flowAttempts)
         await run.store.updateExecution(run.execId, { flowAttempts: flowAttempt });
-      const scope: FlowScope = { kind: 'flow', run: run.api };
-      let ok = false;
-      let value: unknown;
-      let error: unknown;
-      let output: Json = null;
-      try {
-        value = await runInScope(scope, def.fn, args);
-        ok = true;
-      } catch (err) {
-        error = err;
-        run.stopped = true;
-      }
-      await drain(run);
-      if (cancelled) return cancelled;
-      if (run.storeError) throw run.storeError;
-      if (ok) {
-        try {
-          output = encodeValue(value, 'output', `flow ${def.name}`);
-        } catch (err) {
-          ok = false;
-          error = err;
-        }
-      }
-      if (ok) {
-        await run.store.updateExecution(run.execId, finalPatch(run, 'completed', output, null));
-        return { execId: run.execId, status: 'completed', value, error: null, cause: undefined };
-      }
-      const failure = errorToRecord(
-        error,
-        typeof error === 'object' && error ? run.failedCalls.get(error) : undefined,
-      );
-      if (flowAttempt <= def.retries && !isDeterministic(error)) {
-        run.observer.flowRetry?.({ execId: run.execId, flowAttempt: flowAttempt + 1, error: failure });
-        continue;
-      }
-      await run.store.updateExecution(run.execId, finalPatch(run, 'failed', null, failure));
-      return { execId: run.execId, status: 'failed', value: undefined, error: failure, cause: error };
+      const outcome = await runFlowAttempt(run, def, args, flowAttempt);
+      if (outcome) return outcome;
     }
   } catch (err) {
     // The store itself failed: report it, and record it if the store still can (nothing was
@@ -282,11 +226,62 @@ async function drive(
       await run.store.updateExecution(run.execId, finalPatch(run, 'failed', null, failure)).catch(() => {});
     }
     return (
-      cancelled ?? { execId: run.execId, status: 'failed', value: undefined, error: failure, cause: err }
+      run.closedAs ?? { execId: run.execId, status: 'failed', value: undefined, error: failure, cause: err }
     );
   } finally {
     state.live.delete(live);
   }
+}
+
+/**
+ * Runs the flow body once and records how the execution ended; null when the flow is to be
+ * retried. A store failure is thrown, for `drive` to report.
+ */
+async function runFlowAttempt(
+  run: RunState,
+  def: FlowDef,
+  args: unknown[],
+  flowAttempt: number,
+): Promise<ExecutionOutcome | null> {
+  run.counts = new Map();
+  if (run.phase === 'failing') run.phase = 'running';
+  const scope: FlowScope = { kind: 'flow', run: run.api };
+  let ok = false;
+  let value: unknown;
+  let error: unknown;
+  try {
+    value = await runInScope(scope, def.fn, args);
+    ok = true;
+  } catch (err) {
+    error = err;
+    stopStarting(run);
+  }
+  await drain(run);
+  if (run.closedAs) return run.closedAs;
+  if (run.storeError) throw run.storeError;
+  if (ok) {
+    let output: Json = null;
+    try {
+      output = encodeValue(value, 'output', `flow ${def.name}`);
+    } catch (err) {
+      ok = false;
+      error = err;
+    }
+    if (ok) {
+      await run.store.updateExecution(run.execId, finalPatch(run, 'completed', output, null));
+      return { execId: run.execId, status: 'completed', value, error: null, cause: undefined };
+    }
+  }
+  const failure = errorToRecord(
+    error,
+    typeof error === 'object' && error ? run.failedCalls.get(error) : undefined,
+  );
+  if (flowAttempt <= def.retries && !isDeterministic(error)) {
+    run.observer.flowRetry?.({ execId: run.execId, flowAttempt: flowAttempt + 1, error: failure });
+    return null;
+  }
+  await run.store.updateExecution(run.execId, finalPatch(run, 'failed', null, failure));
+  return { execId: run.execId, status: 'failed', value: undefined, error: failure, cause: error };
 }
 
 function finalPatch(

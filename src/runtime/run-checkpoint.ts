@@ -1,86 +1,12 @@
-import { relative } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  errorToRecord,
-  isDeterministic,
-  isKitaruError,
-  KitaruCancelledError,
-  KitaruContextError,
-  KitaruStateError,
-  KitaruStoreError,
-  KitaruUsageError,
-} from '../errors.js';
-import { decodeValue, encodeValue, hashEncoded, type Json } from '../serialization.js';
-import { type AttemptRecord, type CallRecord, SCHEMA_VERSION } from '../store/types.js';
-import { isoTime } from './clock.js';
-import type { CheckpointDef } from './definitions.js';
+import { KitaruStateError } from '../errors.js';
+import { decodeValue, encodeValue, hashEncoded } from '../serialization.js';
+import type { CallRecord } from '../store/types.js';
+import { runAttempts } from './attempts.js';
+import { identifyCall } from './call-identity.js';
 import { KitaruFuture } from './future.js';
-import { retryDelay } from './options.js';
 import type { RunState } from './run-state.js';
-import { type AttemptScope, runInScope } from './state.js';
-
-/**
- * A fresh call record. Written out field by field, not spread: object spread of these shapes costs
- * microseconds in V8, which matters at the scale of one small-file write per checkpoint.
- */
-function newRecord(seq: number, callId: string, def: CheckpointDef): CallRecord {
-  return {
-    schemaVersion: SCHEMA_VERSION,
-    seq,
-    id: callId,
-    name: def.name,
-    type: def.type,
-    status: 'failed',
-    origin: 'executed',
-    reason: 'new',
-    sourceExecId: null,
-    sourceSeq: null,
-    inputHash: '',
-    input: null,
-    output: null,
-    attempts: [],
-  };
-}
-
-/**
- * Writes a call's record. A store that cannot write (a full disk, a lost connection) stops the
- * execution: the call fails with the store's error, and so does the execution, whatever the flow
- * body does with it, because what ran can no longer be recorded.
- */
-function writeCall(run: RunState, record: CallRecord): Promise<void> | undefined {
-  let written: Promise<void> | undefined;
-  try {
-    written = run.store.writeCall(run.execId, record);
-  } catch (err) {
-    throw storeFailed(run, err);
-  }
-  return written?.catch((err: unknown) => {
-    throw storeFailed(run, err);
-  });
-}
-
-/** Notes that the store failed (the first failure is the one reported) and stops the run. */
-export function storeFailed(run: RunState, err: unknown): unknown {
-  const e = isKitaruError(err, 'KitaruStoreError')
-    ? err
-    : new KitaruStoreError(`the store ${run.store.location} failed: ${(err as Error)?.message ?? err}`, {
-        cause: err,
-      });
-  run.storeError ??= e;
-  run.stopped = true;
-  return e;
-}
-
-/** The longest a run keeps the event loop waiting, in milliseconds. */
-const YIELD_EVERY_MS = 50;
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    (typeof value === 'object' || typeof value === 'function') &&
-    value !== null &&
-    typeof (value as { then?: unknown }).then === 'function'
-  );
-}
+import { writeCall } from './store-writes.js';
+import type { CheckpointDef } from './types.js';
 
 /** Gives the call its id (`name`, `name_2`, ... in call order) and starts it. */
 export function startCall(
@@ -89,52 +15,12 @@ export function startCall(
   args: unknown[],
   gate?: () => Promise<() => void>,
 ): KitaruFuture<unknown> {
-  if (run.stopped || run.closed) {
-    throw new KitaruContextError(
-      `checkpoint ${def.name} was called after execution ${run.execId} had stopped; await every call inside the flow body.`,
-    );
-  }
-  checkOneDefinition(run, def);
-  const n = (run.counts.get(def.name) ?? 0) + 1;
-  run.counts.set(def.name, n);
-  const callId = n === 1 ? def.name : `${def.name}_${n}`;
-  let seq = run.retainForRetry ? run.seqs.get(callId) : undefined;
-  if (seq === undefined) {
-    seq = run.nextSeq++;
-    while (run.takenSeqs.has(seq)) seq = run.nextSeq++;
-    if (run.retainForRetry) run.seqs.set(callId, seq);
-  }
-  const record = newRecord(seq, callId, def);
+  const record = identifyCall(run, def);
   const promise = gate ? gated(run, def, record, args, gate) : resolveCall(run, def, record, args);
   run.pending.add(promise);
   const forget = () => run.pending.delete(promise);
   promise.then(forget, forget);
-  return new KitaruFuture(callId, promise);
-}
-
-function displaySite(site: string | null): string {
-  if (site === null) return 'an unknown place';
-  const at = site.replace(/:\d+$/, '');
-  const rel = relative(process.cwd(), at);
-  return rel.startsWith('..') ? at : rel;
-}
-
-/**
- * Call ids come from names, so two different checkpoints under one name would get each other's
- * results on replay. The same definition made again (a loop, a flow retry) has the same site.
- */
-function checkOneDefinition(run: RunState, def: CheckpointDef): void {
-  const known = run.defs.get(def.name);
-  if (known === undefined) {
-    run.defs.set(def.name, def);
-    return;
-  }
-  if (known === def || known.fn === def.fn || (known.site !== null && known.site === def.site)) return;
-  throw new KitaruUsageError(
-    `two different checkpoints are named "${def.name}" in execution ${run.execId}: one defined at ` +
-      `${displaySite(known.site)}, the other at ${displaySite(def.site)}. Call ids come from names, so a ` +
-      'replay could give one the result of the other: give each checkpoint a name of its own.',
-  );
+  return new KitaruFuture(record.id, promise);
 }
 
 async function gated(
@@ -146,7 +32,7 @@ async function gated(
 ) {
   const release = await gate();
   try {
-    if (run.stopped) {
+    if (run.phase !== 'running') {
       throw new KitaruStateError(
         `call ${record.id} was not started: execution ${run.execId} had already failed.`,
       );
@@ -157,6 +43,10 @@ async function gated(
   }
 }
 
+/**
+ * Decides what a call does: return the value this execution already has (a flow retry, a
+ * resume), follow the replay plan (reuse, override), or run its attempts.
+ */
 function resolveCall(
   run: RunState,
   def: CheckpointDef,
@@ -216,128 +106,4 @@ function recordResolved(run: RunState, record: CallRecord, started: number, valu
     error: null,
   });
   return value;
-}
-
-/**
- * Runs the attempts of an executed call, writing the call's record after each one. `preError` is
- * a failure found before running (inputs that cannot be stored): recorded as one failed attempt.
- */
-async function runAttempts(
-  run: RunState,
-  def: CheckpointDef,
-  record: CallRecord,
-  args: unknown[],
-  preError?: unknown,
-): Promise<unknown> {
-  const callId = record.id;
-  let attempts = run.attempts.get(callId);
-  if (!attempts) {
-    attempts = [];
-    if (run.retainForRetry) run.attempts.set(callId, attempts);
-  }
-  record.attempts = attempts;
-  const first = attempts.length + 1;
-  // A resumed call goes on with its recorded attempts: its retry budget never starts again.
-  const used = run.budgetUsed.get(callId) ?? 0;
-  run.budgetUsed.delete(callId);
-  const started = Date.now();
-  for (let i = 0; ; i++) {
-    const attempt = first + i;
-    const scope: AttemptScope = { kind: 'attempt', run: run.api, callId, attempt, logs: [] };
-    if (Date.now() - run.lastYield >= YIELD_EVERY_MS) {
-      // Synchronous checkpoints and writes never leave the microtask queue: let the event loop
-      // turn now and then, so that SIGINT/SIGTERM and timers are not held up by a long flow.
-      await new Promise((resolve) => setImmediate(resolve));
-      run.lastYield = Date.now();
-    }
-    const startedAt = Date.now();
-    if (run.onAttemptStart && preError === undefined) {
-      await run.onAttemptStart(record, attempt, isoTime(startedAt));
-    }
-    let ok = false;
-    let value: unknown;
-    let output: Json = null;
-    let error: unknown = preError;
-    if (preError === undefined) {
-      run.inflight.set(callId, { record, scope, startedAt });
-      run.observer.callStarted?.({ execId: run.execId, callId, attempt });
-      try {
-        value = runInScope(scope, def.fn, args);
-        // A synchronous checkpoint's value needs no extra turn of the microtask queue.
-        if (isThenable(value)) value = await value;
-        output = encodeValue(value, 'output', `checkpoint ${callId}`);
-        ok = true;
-      } catch (err) {
-        error = err;
-      }
-      run.inflight.delete(callId);
-    }
-    if (run.closed)
-      throw new KitaruCancelledError(`call ${callId} was cancelled with execution ${run.execId}.`);
-    const endedAt = Date.now();
-    const result: AttemptRecord = {
-      attempt,
-      status: ok ? 'completed' : 'failed',
-      startedAt: isoTime(startedAt),
-      endedAt: isoTime(endedAt),
-      error: ok ? null : errorToRecord(error),
-      logs: scope.logs,
-    };
-    attempts.push(result);
-    const willRetry = !ok && used + i < def.retries && !isDeterministic(error) && !run.stopped;
-    record.status = result.status;
-    record.output = output;
-    const written = writeCall(run, record);
-    if (written) await written;
-    if (ok) {
-      if (run.retainForRetry) run.completed.set(callId, { inputHash: record.inputHash, value });
-    } else {
-      run.observer.attemptFailed?.({
-        execId: run.execId,
-        callId,
-        attempt,
-        error: result.error as NonNullable<AttemptRecord['error']>,
-        willRetry,
-      });
-    }
-    if (ok || !willRetry) {
-      run.observer.callEnded?.({
-        execId: run.execId,
-        callId,
-        type: record.type,
-        status: result.status,
-        origin: 'executed',
-        reason: record.reason,
-        attempts: attempts.length,
-        durationMs: endedAt - started,
-        error: result.error,
-      });
-      if (ok) return value;
-      if (typeof error === 'object' && error !== null) run.failedCalls.set(error, callId);
-      throw error;
-    }
-    const delay = retryDelay(def.retryDelayMs, def.backoffFactor, i + 1);
-    if (delay > 0) await sleep(delay);
-    if (run.closed)
-      throw new KitaruCancelledError(`call ${callId} was cancelled with execution ${run.execId}.`);
-  }
-}
-
-/** Records every attempt in flight as failed with a `KitaruCancelledError`. */
-export async function recordCancelledAttempts(run: RunState, signal: string): Promise<void> {
-  const at = isoTime();
-  for (const { record, scope, startedAt } of run.inflight.values()) {
-    record.attempts.push({
-      attempt: scope.attempt,
-      status: 'failed',
-      startedAt: isoTime(startedAt),
-      endedAt: at,
-      error: { type: 'KitaruCancelledError', message: `attempt cancelled by ${signal}`, stack: null },
-      logs: scope.logs,
-    });
-    record.status = 'failed';
-    record.output = null;
-    await writeCall(run, record);
-  }
-  run.inflight.clear();
 }

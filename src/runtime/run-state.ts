@@ -1,9 +1,8 @@
 import type { Store } from '../store/store.js';
 import type { AttemptRecord, CallRecord } from '../store/types.js';
-import type { CheckpointDef } from './definitions.js';
 import type { RunObserver } from './observer.js';
 import type { ReplayPlan } from './replay-plan.js';
-import type { AttemptScope, RunApi } from './state.js';
+import type { AttemptScope, AttemptStartHook, CheckpointDef, ExecutionOutcome, RunApi } from './types.js';
 
 /** An attempt in flight, so a cancellation can record it as failed. */
 export interface InFlight {
@@ -13,8 +12,12 @@ export interface InFlight {
   startedAt: number;
 }
 
-/** Told before an attempt runs, with the call's record as it stands (earlier attempts only). */
-export type AttemptStartHook = (record: CallRecord, attempt: number, startedAt: string) => Promise<void>;
+/**
+ * Where a run stands. `running`: calls start. `failing`: the flow attempt failed (or the store
+ * did), so no new call starts, and those running are awaited and recorded. `closed`: cancelled
+ * or handed back, so nothing more is written.
+ */
+export type RunPhase = 'running' | 'failing' | 'closed';
 
 /** Everything one execution keeps in memory while it runs. */
 export interface RunState {
@@ -23,6 +26,11 @@ export interface RunState {
   plan: ReplayPlan | undefined;
   observer: RunObserver;
   api: RunApi;
+  phase: RunPhase;
+  /** How a closed run ended (cancelled, or handed back), once it is closed. */
+  closedAs?: ExecutionOutcome;
+  /** The store failed to write: the execution ends failed with this error. */
+  storeError?: unknown;
   /** The definition each checkpoint name stands for in this execution (one per name). */
   defs: Map<string, CheckpointDef>;
   /**
@@ -53,13 +61,12 @@ export interface RunState {
   failedCalls: WeakMap<object, string>;
   /** When the run last let the event loop turn (signals and timers wait for it). */
   lastYield: number;
-  /** The flow attempt failed: no new call starts. */
-  stopped: boolean;
-  /** The store failed to write: the execution ends failed with this error. */
-  storeError?: unknown;
-  /** Cancelled: nothing more is written. */
-  closed: boolean;
   /** Resumed in place: the execution was recorded before this run began. */
   resumed: boolean;
   onAttemptStart: AttemptStartHook | undefined;
+}
+
+/** No new call starts in this flow attempt (it failed, or the store did). */
+export function stopStarting(run: RunState): void {
+  if (run.phase === 'running') run.phase = 'failing';
 }

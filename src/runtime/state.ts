@@ -1,42 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { LogEntry } from '../store/types.js';
-import type { CheckpointDef, FlowDef } from './definitions.js';
-import type { KitaruFuture } from './future.js';
-
-/** What a checkpoint or `log()` needs from the execution it runs in (stable across package copies). */
-export interface RunApi {
-  readonly execId: string;
-  readonly isReplay: boolean;
-  /** Starts a call; `gate` (if given) is awaited before the first attempt. */
-  call(def: CheckpointDef, args: unknown[], gate?: () => Promise<() => void>): KitaruFuture<unknown>;
-  /** Adds a flow-level log entry. */
-  log(entry: LogEntry): void;
-}
-
-/** The scope of a flow body. */
-export interface FlowScope {
-  kind: 'flow';
-  run: RunApi;
-}
-
-/** The scope of one checkpoint attempt. */
-export interface AttemptScope {
-  kind: 'attempt';
-  run: RunApi;
-  callId: string;
-  attempt: number;
-  logs: LogEntry[];
-}
-
-export type Scope = FlowScope | AttemptScope;
-
-/** An execution running in this process, as the CLI's signal handler sees it. */
-export interface LiveExecution {
-  execId: string;
-  cancel(signal: string): Promise<void>;
-  /** Stops the run without writing anything more (a worker hands the execution back). */
-  abandon?(): void;
-}
+import type { FlowDef, LiveExecution, Scope } from './types.js';
 
 interface KitaruState {
   als: AsyncLocalStorage<Scope>;

@@ -1,0 +1,216 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { type ErrorRecord, errorToRecord, isDeterministic, KitaruCancelledError } from '../errors.js';
+import { encodeValue, type Json } from '../serialization.js';
+import type { AttemptRecord, CallRecord, LogEntry } from '../store/types.js';
+import { isoTime } from './clock.js';
+import { retryDelay } from './options.js';
+import type { RunState } from './run-state.js';
+import { runInScope } from './state.js';
+import { writeCall } from './store-writes.js';
+import type { AttemptScope, CheckpointDef } from './types.js';
+
+/** The longest a run keeps the event loop waiting, in milliseconds. */
+const YIELD_EVERY_MS = 50;
+
+/** One attempt as it ended: its record, and the value (completed) or error (failed). */
+interface Tried {
+  attempt: AttemptRecord;
+  value: unknown;
+  output: Json;
+  error: unknown;
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    (typeof value === 'object' || typeof value === 'function') &&
+    value !== null &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
+}
+
+/**
+ * The record of an attempt that did not end by itself: cancelled with its execution, or lost with
+ * the worker that ran it. Its error says which.
+ */
+export function interruptedAttempt(
+  attempt: number,
+  startedAt: string,
+  error: ErrorRecord,
+  logs: LogEntry[] = [],
+): AttemptRecord {
+  return { attempt, status: 'failed', startedAt, endedAt: isoTime(), error, logs };
+}
+
+/** Read through a call, so that TypeScript does not narrow the phase across an await. */
+function isClosed(run: RunState): boolean {
+  return run.phase === 'closed';
+}
+
+function cancelled(run: RunState, callId: string): KitaruCancelledError {
+  return new KitaruCancelledError(`call ${callId} was cancelled with execution ${run.execId}.`);
+}
+
+/**
+ * Synchronous checkpoints and writes never leave the microtask queue: let the event loop turn now
+ * and then, so that SIGINT/SIGTERM and timers are not held up by a long flow.
+ */
+async function yieldNowAndThen(run: RunState): Promise<void> {
+  if (Date.now() - run.lastYield < YIELD_EVERY_MS) return;
+  await new Promise((resolve) => setImmediate(resolve));
+  run.lastYield = Date.now();
+}
+
+/** Runs the checkpoint function once, in its own scope, and stores nothing yet. */
+async function tryOnce(
+  run: RunState,
+  def: CheckpointDef,
+  record: CallRecord,
+  args: unknown[],
+  attempt: number,
+): Promise<Tried> {
+  const callId = record.id;
+  const scope: AttemptScope = { kind: 'attempt', run: run.api, callId, attempt, logs: [] };
+  await yieldNowAndThen(run);
+  const startedAt = Date.now();
+  if (run.onAttemptStart) await run.onAttemptStart(record, attempt, isoTime(startedAt));
+  run.inflight.set(callId, { record, scope, startedAt });
+  run.observer.callStarted?.({ execId: run.execId, callId, attempt });
+  let value: unknown;
+  let output: Json = null;
+  let error: unknown;
+  let ok = false;
+  try {
+    value = runInScope(scope, def.fn, args);
+    // A synchronous checkpoint's value needs no extra turn of the microtask queue.
+    if (isThenable(value)) value = await value;
+    output = encodeValue(value, 'output', `checkpoint ${callId}`);
+    ok = true;
+  } catch (err) {
+    error = err;
+  }
+  run.inflight.delete(callId);
+  return { attempt: attemptRecord(attempt, startedAt, ok, error, scope.logs), value, output, error };
+}
+
+function attemptRecord(
+  attempt: number,
+  startedAt: number,
+  ok: boolean,
+  error: unknown,
+  logs: LogEntry[],
+): AttemptRecord {
+  return {
+    attempt,
+    status: ok ? 'completed' : 'failed',
+    startedAt: isoTime(startedAt),
+    endedAt: isoTime(),
+    error: ok ? null : errorToRecord(error),
+    logs,
+  };
+}
+
+/** A failure found before running (inputs that cannot be stored), as one failed attempt. */
+function failedBeforeRunning(attempt: number, error: unknown): Tried {
+  return {
+    attempt: attemptRecord(attempt, Date.now(), false, error, []),
+    value: undefined,
+    output: null,
+    error,
+  };
+}
+
+/** The attempts this call has made so far (a resumed call or a flow retry goes on with them). */
+function attemptsOf(run: RunState, callId: string): AttemptRecord[] {
+  let attempts = run.attempts.get(callId);
+  if (!attempts) {
+    attempts = [];
+    if (run.retainForRetry) run.attempts.set(callId, attempts);
+  }
+  return attempts;
+}
+
+/**
+ * Runs the attempts of an executed call, writing the call's record after each one. `preError` is
+ * a failure found before running (inputs that cannot be stored): recorded as one failed attempt.
+ */
+export async function runAttempts(
+  run: RunState,
+  def: CheckpointDef,
+  record: CallRecord,
+  args: unknown[],
+  preError?: unknown,
+): Promise<unknown> {
+  const callId = record.id;
+  const attempts = attemptsOf(run, callId);
+  record.attempts = attempts;
+  // A resumed call goes on with its recorded attempts: its retry budget never starts again.
+  const used = run.budgetUsed.get(callId) ?? 0;
+  run.budgetUsed.delete(callId);
+  const started = Date.now();
+  for (let i = 0; ; i++) {
+    const number = attempts.length + 1;
+    const tried =
+      preError === undefined
+        ? await tryOnce(run, def, record, args, number)
+        : failedBeforeRunning(number, preError);
+    if (isClosed(run)) throw cancelled(run, callId);
+    const ok = tried.attempt.status === 'completed';
+    attempts.push(tried.attempt);
+    record.status = tried.attempt.status;
+    record.output = tried.output;
+    const written = writeCall(run, record);
+    if (written) await written;
+    const willRetry =
+      !ok && used + i < def.retries && !isDeterministic(tried.error) && run.phase === 'running';
+    report(run, record, tried, willRetry, started);
+    if (ok) return tried.value;
+    if (!willRetry) {
+      if (typeof tried.error === 'object' && tried.error !== null) run.failedCalls.set(tried.error, callId);
+      throw tried.error;
+    }
+    const delay = retryDelay(def.retryDelayMs, def.backoffFactor, i + 1);
+    if (delay > 0) await sleep(delay);
+    if (isClosed(run)) throw cancelled(run, callId);
+  }
+}
+
+/** Tells the observer how an attempt ended, and how the call ended when it did. */
+function report(run: RunState, record: CallRecord, tried: Tried, willRetry: boolean, started: number): void {
+  const ok = tried.attempt.status === 'completed';
+  if (ok) {
+    if (run.retainForRetry) run.completed.set(record.id, { inputHash: record.inputHash, value: tried.value });
+  } else {
+    run.observer.attemptFailed?.({
+      execId: run.execId,
+      callId: record.id,
+      attempt: tried.attempt.attempt,
+      error: tried.attempt.error as ErrorRecord,
+      willRetry,
+    });
+  }
+  if (ok || !willRetry) {
+    run.observer.callEnded?.({
+      execId: run.execId,
+      callId: record.id,
+      type: record.type,
+      status: tried.attempt.status,
+      origin: 'executed',
+      reason: record.reason,
+      attempts: record.attempts.length,
+      durationMs: Date.now() - started,
+      error: tried.attempt.error,
+    });
+  }
+}
+
+/** Records every attempt in flight as failed with a `KitaruCancelledError`. */
+export async function recordCancelledAttempts(run: RunState, signal: string): Promise<void> {
+  for (const { record, scope, startedAt } of run.inflight.values()) {
+    const error = { type: 'KitaruCancelledError', message: `attempt cancelled by ${signal}`, stack: null };
+    record.attempts.push(interruptedAttempt(scope.attempt, isoTime(startedAt), error, scope.logs));
+    record.status = 'failed';
+    record.output = null;
+    await writeCall(run, record);
+  }
+  run.inflight.clear();
+}

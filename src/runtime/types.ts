@@ -1,0 +1,105 @@
+import type { ErrorRecord } from '../errors.js';
+import type { Store } from '../store/store.js';
+import type { CallRecord, ExecutionRecord, LogEntry } from '../store/types.js';
+import type { KitaruFuture } from './future.js';
+import type { RunObserver } from './observer.js';
+import type { ReplayPlan } from './replay-plan.js';
+
+/** What `checkpoint()` records about a checkpoint. */
+export interface CheckpointDef {
+  name: string;
+  type: string | null;
+  retries: number;
+  retryDelayMs: number;
+  backoffFactor: number;
+  /** Where `checkpoint()` was called (`file:line:column`), to tell two definitions apart. */
+  site: string | null;
+  fn: (...args: never[]) => unknown;
+}
+
+/** What `flow()` records about a flow; `start` belongs to the package copy that defined it. */
+export interface FlowDef {
+  name: string;
+  retries: number;
+  /** Absolute path of the module that called `flow()`, when it could be told. */
+  file: string | null;
+  fn: (...args: never[]) => unknown;
+  start(options: StartOptions): ExecutionHandle;
+}
+
+/** Told before an attempt runs, with the call's record as it stands (earlier attempts only). */
+export type AttemptStartHook = (record: CallRecord, attempt: number, startedAt: string) => Promise<void>;
+
+/** How to start an execution (the CLI, the client and `flow.run` all come through here). */
+export interface StartOptions {
+  /** Positional flow arguments. */
+  args: unknown[];
+  /** The store to write to; default: the one `dir` (or the environment) locates. */
+  store?: Store;
+  /** Store folder, as `--dir`. */
+  dir?: string;
+  /** Present for a replay. */
+  plan?: ReplayPlan;
+  observer?: RunObserver;
+  /**
+   * Resume this recorded execution in place (a worker taking over from a lost one): same id, its
+   * completed calls reused, its failed calls' attempts continued. Nothing new is created.
+   */
+  resume?: { record: ExecutionRecord; calls: CallRecord[] };
+  /** Told before each attempt starts (a worker records attempts in flight with it). */
+  onAttemptStart?: AttemptStartHook;
+}
+
+/** How an execution ended. `value` is what the flow returned (completed only). */
+export interface ExecutionOutcome {
+  execId: string;
+  status: 'completed' | 'failed' | 'cancelled';
+  value: unknown;
+  error: ErrorRecord | null;
+  cause: unknown;
+}
+
+/** A started execution. */
+export interface ExecutionHandle {
+  /** Known at once, before anything is written. */
+  readonly execId: string;
+  /** Resolves when the execution has ended and is recorded; never rejects. */
+  readonly done: Promise<ExecutionOutcome>;
+  /** The flow's return value; rejects with `KitaruExecutionError` if it failed or was cancelled. */
+  wait(): Promise<unknown>;
+  /** Stops the run where it is and writes nothing more (a worker handing the execution back). */
+  abandon(): void;
+}
+
+/** What a checkpoint or `log()` needs from the execution it runs in (stable across package copies). */
+export interface RunApi {
+  readonly execId: string;
+  readonly isReplay: boolean;
+  /** Starts a call; `gate` (if given) is awaited before the first attempt. */
+  call(def: CheckpointDef, args: unknown[], gate?: () => Promise<() => void>): KitaruFuture<unknown>;
+  /** Adds a flow-level log entry. */
+  log(entry: LogEntry): void;
+}
+
+/** The scope of a flow body. */
+export interface FlowScope {
+  kind: 'flow';
+  run: RunApi;
+}
+
+/** The scope of one checkpoint attempt. */
+export interface AttemptScope {
+  kind: 'attempt';
+  run: RunApi;
+  callId: string;
+  attempt: number;
+  logs: LogEntry[];
+}
+
+export type Scope = FlowScope | AttemptScope;
+
+/** An execution running in this process, as the CLI's signal handler sees it. */
+export interface LiveExecution {
+  execId: string;
+  cancel(signal: string): Promise<void>;
+}
