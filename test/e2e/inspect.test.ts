@@ -90,9 +90,10 @@ describe('kitaru inspect, list and logs', () => {
     const r = kitaru(dir, ['logs', agentId]);
     assert.equal(r.code, 0);
     const lines = r.stdout.trim().split('\n');
-    assert.equal(lines.length, 3);
+    assert.equal(lines.length, 4);
     assert.match(lines[0] ?? '', /callModel#1 stdout: calling model, try 1/);
-    assert.match(lines[2] ?? '', /callModel#2 log: \{"tokens":7\}/);
+    assert.match(lines[1] ?? '', /callModel#1 error: Error: rate limited$/);
+    assert.match(lines[3] ?? '', /callModel#2 log: \{"tokens":7\}/);
     const one = json<{ command: string; logs: { callId: string }[] }>(
       kitaru(dir, ['logs', agentId, '--checkpoint', 'fetchData', '--json']),
     );
@@ -101,6 +102,28 @@ describe('kitaru inspect, list and logs', () => {
     const bad = kitaru(dir, ['logs', agentId, '--checkpoint', 'nope']);
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /has no call "nope".*fetchData, callModel/);
+  });
+
+  it("logs shows each failed attempt's error in time order, with or without --checkpoint", () => {
+    const text = kitaru(dir, ['logs', doomedId, '--checkpoint', 'never']);
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(text.stdout.trim(), /^\d\d:\d\d:\d\d\.\d{3} never#1 error: Error: no luck$/);
+    assert.match(kitaru(dir, ['logs', doomedId]).stdout, /never#1 error: Error: no luck/);
+    type Line = {
+      stream: string;
+      callId?: string;
+      attempt?: number;
+      text?: string;
+      error?: { type: string };
+    };
+    const all = json<{ command: string; logs: Line[] }>(kitaru(dir, ['logs', agentId, '--json']));
+    assert.deepEqual(
+      all.logs.map((e) => `${e.callId}#${e.attempt} ${e.stream}`),
+      ['callModel#1 stdout', 'callModel#1 error', 'callModel#2 stdout', 'callModel#2 log'],
+    );
+    const error = all.logs[1];
+    assert.equal(error?.text, 'Error: rate limited');
+    assert.equal(error?.error?.type, 'Error');
   });
 
   it('--help shows examples, --version the version', () => {

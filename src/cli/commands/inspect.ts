@@ -1,6 +1,5 @@
 import { callDurationMs } from '../../diff.js';
-import { getExecution } from '../../queries.js';
-import type { LogEntry } from '../../store/types.js';
+import { getExecution, type LogLine } from '../../queries.js';
 import type { CheckpointView, Execution } from '../../views.js';
 import { type CliIO, storeOf } from '../io.js';
 import { formatDuration, formatValue, paintStatus, replayCommand, table } from '../render/format.js';
@@ -13,10 +12,10 @@ function origin(c: CheckpointView): string {
   return c.sourceExecId ? `${c.origin} (${c.sourceExecId.slice(0, 12)})` : c.origin;
 }
 
-/** A log entry on one line. */
-export function formatLog(e: LogEntry): string {
+/** A log entry (or a failed attempt's error) on one line. */
+export function formatLog(e: LogLine): string {
   const who = e.callId ? `${e.callId}#${e.attempt}` : 'flow';
-  const body = e.text ?? JSON.stringify(e.fields);
+  const body = e.stream === 'error' ? e.text : (e.text ?? JSON.stringify(e.fields));
   return `${e.at.slice(11, 23)} ${who} ${e.stream}: ${body.replace(/\n$/, '')}`;
 }
 
