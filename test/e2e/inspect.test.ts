@@ -151,3 +151,47 @@ describe('kitaru inspect, list and logs', () => {
     assert.equal(json<{ count: number }>(kitaru(other, ['list', '--json'])).count, 0);
   });
 });
+
+const SEARCH = `import { checkpoint, flow } from 'kitaru';
+const search = checkpoint({ type: 'tool_call' }, function search(topic: string, page: number, note = '') {
+  return topic + page + note.length;
+});
+export default flow(async function research() {
+  for (let page = 1; page <= 30; page++) await search('agents', page, page === 30 ? 'x'.repeat(300) : '');
+});
+`;
+
+describe("kitaru inspect shows each call's input", () => {
+  const dir = makeProject();
+  write(dir, { 'research.ts': SEARCH });
+  const id = execIdOf(kitaru(dir, ['run', 'research.ts']));
+
+  it('in the call table, on one line cut to a fixed width when not on a terminal', () => {
+    const r = kitaru(dir, ['inspect', id]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /call\s+type\s+status\s+origin\s+attempts\s+duration\s+input\n/);
+    assert.match(
+      r.stdout,
+      /\nsearch_18\s+tool_call\s+completed\s+executed\s+1\s+\d+ms\s+\('agents', 18, ''\)\n/,
+    );
+    const last = r.stdout.split('\n').find((l) => l.startsWith('search_30 ')) ?? '';
+    assert.match(last, /\('agents', 30, 'xxx+…$/);
+    assert.equal(last.length, 120);
+  });
+
+  it('in full with --attempts and --json', () => {
+    const attempts = kitaru(dir, ['inspect', id, '--attempts']);
+    assert.match(
+      attempts.stdout,
+      /search_18 \[tool_call\]\s+completed\s+executed\n {2}input \('agents', 18, ''\)\n/,
+    );
+    assert.ok(attempts.stdout.includes(`input ('agents', 30, '${'x'.repeat(300)}')`));
+    type Doc = { execution: { checkpoints: { id: string; input: unknown }[] } };
+    const doc = json<Doc>(kitaru(dir, ['inspect', id, '--json']));
+    assert.deepEqual(doc.execution.checkpoints[17], {
+      ...doc.execution.checkpoints[17],
+      id: 'search_18',
+      input: ['agents', 18, ''],
+    });
+  });
+});

@@ -85,6 +85,7 @@ describe('kitaru run', () => {
       'origin',
       'reason',
       'sourceExecId',
+      'input',
       'output',
       'attempts',
     ]);

@@ -8,6 +8,10 @@ const FLOW = `import { checkpoint, flow } from 'kitaru';
 const slowStep = checkpoint(async function slowStep() { await new Promise((r) => setTimeout(r, 400)); return 1; });
 export default flow(async function slow() { return slowStep(); });
 `;
+const WIDE = `import { checkpoint, flow } from 'kitaru';
+const wide = checkpoint(function wide(text: string) { return text.length; });
+export default flow(async function long() { return wide('y'.repeat(500)); });
+`;
 const FRAMES = /[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]/;
 
 /** Runs the CLI under a pseudo-terminal (util-linux `script`), returning everything it drew. */
@@ -41,5 +45,19 @@ describe('the spinner', () => {
     assert.doesNotMatch(screen, FRAMES);
     const piped = spawnSync(process.execPath, [bin, 'run', 'slow.ts'], { cwd: dir, encoding: 'utf8' });
     assert.doesNotMatch(piped.stdout + piped.stderr, FRAMES);
+  });
+});
+
+describe('inspect on a terminal', () => {
+  const dir = makeProject();
+  write(dir, { 'wide.ts': WIDE });
+
+  it("cuts the call table to the terminal's width", () => {
+    const id = onTerminal(dir, ['run', 'wide.ts']).match(/execution (\S+)/)?.[1] ?? '';
+    const row = onTerminal(dir, ['inspect', id])
+      .split(/\r?\n/)
+      .find((l) => l.startsWith('wide '));
+    assert.match(row ?? '', /\('yyy+…$/);
+    assert.equal(row?.length, 100);
   });
 });
