@@ -20,6 +20,7 @@ Examples:
   kitaru replay 01jx --from summarize               run summarize and everything after it again
   kitaru replay 01jx --override checkpoint.fetch='"cached"'
   kitaru diff 01jx 01jy                             what a replay changed, call by call
+  kitaru diff 01jx 01jy --changed                   only the calls that differ
   kitaru list --status failed                       executions, newest first
   kitaru ui --open                                  look at executions in the browser
   kitaru logs 01jx --checkpoint fetch               captured output of one call
@@ -146,8 +147,9 @@ export async function runCli(argv: string[]): Promise<number> {
     .description('compare two executions of one flow (say, a run and its replay) call by call')
     .argument('<a>', 'execution id or unique prefix')
     .argument('<b>', 'execution id or unique prefix')
-    .action(async (a: string, b: string, _opts, cmd: Command) => {
-      exitCode = await diffCommand(ioFor(cmd), a, b);
+    .option('--changed', 'only the calls that differ (changed, only in a, only in b)')
+    .action(async (a: string, b: string, opts, cmd: Command) => {
+      exitCode = await diffCommand(ioFor(cmd), a, b, opts);
     });
 
   program
