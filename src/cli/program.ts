@@ -94,6 +94,7 @@ export async function runCli(argv: string[]): Promise<number> {
     .option('--args-file <path>', 'file holding the --args JSON')
     .option('--queue', 'queue it for a worker (Postgres store) and print its id at once')
     .option('--wait', 'with --queue: wait for it to end and exit as run does')
+    .option('--verbose', 'a progress line for every call (else the calls after the first 50 are counted)')
     .action(async (file: string, opts, cmd: Command) => {
       exitCode = await runCommand(ioFor(cmd), file, opts, watch);
     });
@@ -109,6 +110,7 @@ export async function runCli(argv: string[]): Promise<number> {
     .option('--args-file <path>', 'file holding the --args JSON')
     .option('--queue', 'queue the replay for a worker (Postgres store) and print its id at once')
     .option('--wait', 'with --queue: wait for it to end and exit as replay does')
+    .option('--verbose', 'a progress line for every call (else the calls after the first 50 are counted)')
     .action(async (id: string, opts, cmd: Command) => {
       exitCode = await replayCommand(ioFor(cmd), id, opts, watch);
     });

@@ -148,6 +148,7 @@ function recordResolved(run: RunState, record: CallRecord, started: number, valu
   run.observer.callEnded?.({
     execId: run.execId,
     callId: record.id,
+    name: record.name,
     type: record.type,
     status: 'completed',
     origin: record.origin,
@@ -242,6 +243,7 @@ async function runAttempts(
       run.observer.callEnded?.({
         execId: run.execId,
         callId,
+        name: record.name,
         type: record.type,
         status: result.status,
         origin: 'executed',
