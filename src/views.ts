@@ -33,6 +33,8 @@ export interface CheckpointView {
   origin: CallOrigin;
   reason: CallReason | null;
   sourceExecId: string | null;
+  /** The call's arguments, as an array. */
+  input: unknown;
   output: unknown;
   attempts: AttemptView[];
 }
@@ -80,6 +82,7 @@ export function checkpointView(c: CallRecord, decode: boolean): CheckpointView {
     origin: c.origin,
     reason: c.reason,
     sourceExecId: c.sourceExecId,
+    input: (decode ? decodeValue : keep)(c.input),
     output: (decode ? decodeValue : keep)(c.output),
     attempts: c.attempts.map(attemptView),
   };

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { tempDir } from './helpers.js';
@@ -91,4 +91,20 @@ export function execIdOf(r: CliResult): string {
   const m = r.stdout.match(/^execution (\S+)/);
   if (!m) throw new Error(`no execution id in:\n${r.stdout}\n${r.stderr}`);
   return m[1] as string;
+}
+
+/** Runs the built CLI to its end with stdout and stderr in one stream, in the order written. */
+export function kitaruMerged(cwd: string, args: string[]): { code: number | null; output: string } {
+  const file = join(tempDir('kitaru-out-'), 'output.txt');
+  const fd = openSync(file, 'w');
+  try {
+    const r = spawnSync(process.execPath, [bin, ...args], {
+      cwd,
+      env: cleanEnv(),
+      stdio: ['ignore', fd, fd],
+    });
+    return { code: r.status, output: readFileSync(file, 'utf8') };
+  } finally {
+    closeSync(fd);
+  }
 }

@@ -17,7 +17,12 @@ export interface CliIO {
   err(text: string): void;
   /** Whether a spinner may be shown. */
   interactive: boolean;
+  /** Width, in columns, that long table lines are cut to: the terminal's, else 120. */
+  width: number;
 }
+
+/** Line width when stdout is not a terminal: lines stay readable in a log or a pager. */
+const PIPED_WIDTH = 120;
 
 /** Colour level from --no-color, NO_COLOR, FORCE_COLOR and whether stderr is a terminal. */
 export function colorLevel(noColor: boolean, isTTY: boolean): 0 | 1 {
@@ -56,6 +61,7 @@ export function createIO(options: {
     // A spinner needs a real terminal with a width (a zero-column pty would make it misdraw).
     interactive:
       !options.json && Boolean(process.stderr.isTTY) && (process.stderr.columns ?? 0) > 0 && !process.env.CI,
+    width: (process.stdout.isTTY && process.stdout.columns) || PIPED_WIDTH,
   };
 }
 

@@ -20,6 +20,7 @@ Examples:
   kitaru replay 01jx --from summarize               run summarize and everything after it again
   kitaru replay 01jx --override checkpoint.fetch='"cached"'
   kitaru diff 01jx 01jy                             what a replay changed, call by call
+  kitaru diff 01jx 01jy --changed                   only the calls that differ
   kitaru list --status failed                       executions, newest first
   kitaru ui --open                                  look at executions in the browser
   kitaru logs 01jx --checkpoint fetch               captured output of one call
@@ -93,6 +94,7 @@ export async function runCli(argv: string[]): Promise<number> {
     .option('--args-file <path>', 'file holding the --args JSON')
     .option('--queue', 'queue it for a worker (Postgres store) and print its id at once')
     .option('--wait', 'with --queue: wait for it to end and exit as run does')
+    .option('--verbose', 'a progress line for every call (else the calls after the first 50 are counted)')
     .action(async (file: string, opts, cmd: Command) => {
       exitCode = await runCommand(ioFor(cmd), file, opts, watch);
     });
@@ -108,6 +110,7 @@ export async function runCli(argv: string[]): Promise<number> {
     .option('--args-file <path>', 'file holding the --args JSON')
     .option('--queue', 'queue the replay for a worker (Postgres store) and print its id at once')
     .option('--wait', 'with --queue: wait for it to end and exit as replay does')
+    .option('--verbose', 'a progress line for every call (else the calls after the first 50 are counted)')
     .action(async (id: string, opts, cmd: Command) => {
       exitCode = await replayCommand(ioFor(cmd), id, opts, watch);
     });
@@ -146,8 +149,9 @@ export async function runCli(argv: string[]): Promise<number> {
     .description('compare two executions of one flow (say, a run and its replay) call by call')
     .argument('<a>', 'execution id or unique prefix')
     .argument('<b>', 'execution id or unique prefix')
-    .action(async (a: string, b: string, _opts, cmd: Command) => {
-      exitCode = await diffCommand(ioFor(cmd), a, b);
+    .option('--changed', 'only the calls that differ (changed, only in a, only in b)')
+    .action(async (a: string, b: string, opts, cmd: Command) => {
+      exitCode = await diffCommand(ioFor(cmd), a, b, opts);
     });
 
   program

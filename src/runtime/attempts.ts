@@ -192,6 +192,7 @@ function report(run: RunState, record: CallRecord, tried: Tried, willRetry: bool
     run.observer.callEnded?.({
       execId: run.execId,
       callId: record.id,
+      name: record.name,
       type: record.type,
       status: tried.attempt.status,
       origin: 'executed',

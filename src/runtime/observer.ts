@@ -5,6 +5,8 @@ import type { CallOrigin, CallReason, CallStatus } from '../store/types.js';
 export interface CallEndedEvent {
   execId: string;
   callId: string;
+  /** The checkpoint's name, shared by all its calls (`step` for `step`, `step_2`, ...). */
+  name: string;
   type: string | null;
   status: CallStatus;
   origin: CallOrigin;

@@ -97,6 +97,7 @@ function recordResolved(run: RunState, record: CallRecord, started: number, valu
   run.observer.callEnded?.({
     execId: run.execId,
     callId: record.id,
+    name: record.name,
     type: record.type,
     status: 'completed',
     origin: record.origin,

@@ -275,9 +275,9 @@ export async function startUiServer(options: {
   };
 }
 
-/** A call as the calls table lists it: no output, logs or stacks (those come with the call itself). */
+/** A call as the calls table lists it: no input, output, logs or stacks (those come with the call itself). */
 function summaryOf(c: CheckpointView) {
-  const { output: _output, attempts, ...fields } = c;
+  const { input: _input, output: _output, attempts, ...fields } = c;
   const last = attempts[attempts.length - 1];
   return {
     ...fields,

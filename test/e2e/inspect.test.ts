@@ -90,9 +90,10 @@ describe('kitaru inspect, list and logs', () => {
     const r = kitaru(dir, ['logs', agentId]);
     assert.equal(r.code, 0);
     const lines = r.stdout.trim().split('\n');
-    assert.equal(lines.length, 3);
+    assert.equal(lines.length, 4);
     assert.match(lines[0] ?? '', /callModel#1 stdout: calling model, try 1/);
-    assert.match(lines[2] ?? '', /callModel#2 log: \{"tokens":7\}/);
+    assert.match(lines[1] ?? '', /callModel#1 error: Error: rate limited$/);
+    assert.match(lines[3] ?? '', /callModel#2 log: \{"tokens":7\}/);
     const one = json<{ command: string; logs: { callId: string }[] }>(
       kitaru(dir, ['logs', agentId, '--checkpoint', 'fetchData', '--json']),
     );
@@ -101,6 +102,28 @@ describe('kitaru inspect, list and logs', () => {
     const bad = kitaru(dir, ['logs', agentId, '--checkpoint', 'nope']);
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /has no call "nope".*fetchData, callModel/);
+  });
+
+  it("logs shows each failed attempt's error in time order, with or without --checkpoint", () => {
+    const text = kitaru(dir, ['logs', doomedId, '--checkpoint', 'never']);
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(text.stdout.trim(), /^\d\d:\d\d:\d\d\.\d{3} never#1 error: Error: no luck$/);
+    assert.match(kitaru(dir, ['logs', doomedId]).stdout, /never#1 error: Error: no luck/);
+    type Line = {
+      stream: string;
+      callId?: string;
+      attempt?: number;
+      text?: string;
+      error?: { type: string };
+    };
+    const all = json<{ command: string; logs: Line[] }>(kitaru(dir, ['logs', agentId, '--json']));
+    assert.deepEqual(
+      all.logs.map((e) => `${e.callId}#${e.attempt} ${e.stream}`),
+      ['callModel#1 stdout', 'callModel#1 error', 'callModel#2 stdout', 'callModel#2 log'],
+    );
+    const error = all.logs[1];
+    assert.equal(error?.text, 'Error: rate limited');
+    assert.equal(error?.error?.type, 'Error');
   });
 
   it('--help shows examples, --version the version', () => {
@@ -126,5 +149,49 @@ describe('kitaru inspect, list and logs', () => {
     const r = kitaru(other, ['list', '--dir', `${dir}/.kitaru`, '--json']);
     assert.equal(json<{ count: number }>(r).count, 2);
     assert.equal(json<{ count: number }>(kitaru(other, ['list', '--json'])).count, 0);
+  });
+});
+
+const SEARCH = `import { checkpoint, flow } from 'kitaru';
+const search = checkpoint({ type: 'tool_call' }, function search(topic: string, page: number, note = '') {
+  return topic + page + note.length;
+});
+export default flow(async function research() {
+  for (let page = 1; page <= 30; page++) await search('agents', page, page === 30 ? 'x'.repeat(300) : '');
+});
+`;
+
+describe("kitaru inspect shows each call's input", () => {
+  const dir = makeProject();
+  write(dir, { 'research.ts': SEARCH });
+  const id = execIdOf(kitaru(dir, ['run', 'research.ts']));
+
+  it('in the call table, on one line cut to a fixed width when not on a terminal', () => {
+    const r = kitaru(dir, ['inspect', id]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /call\s+type\s+status\s+origin\s+attempts\s+duration\s+input\n/);
+    assert.match(
+      r.stdout,
+      /\nsearch_18\s+tool_call\s+completed\s+executed\s+1\s+\d+ms\s+\('agents', 18, ''\)\n/,
+    );
+    const last = r.stdout.split('\n').find((l) => l.startsWith('search_30 ')) ?? '';
+    assert.match(last, /\('agents', 30, 'xxx+…$/);
+    assert.equal(last.length, 120);
+  });
+
+  it('in full with --attempts and --json', () => {
+    const attempts = kitaru(dir, ['inspect', id, '--attempts']);
+    assert.match(
+      attempts.stdout,
+      /search_18 \[tool_call\]\s+completed\s+executed\n {2}input \('agents', 18, ''\)\n/,
+    );
+    assert.ok(attempts.stdout.includes(`input ('agents', 30, '${'x'.repeat(300)}')`));
+    type Doc = { execution: { checkpoints: { id: string; input: unknown }[] } };
+    const doc = json<Doc>(kitaru(dir, ['inspect', id, '--json']));
+    assert.deepEqual(doc.execution.checkpoints[17], {
+      ...doc.execution.checkpoints[17],
+      id: 'search_18',
+      input: ['agents', 18, ''],
+    });
   });
 });

@@ -183,3 +183,45 @@ describe('kitaru replay', () => {
     );
   });
 });
+
+const FAN = `import { checkpoint, flow } from 'kitaru';
+const item = checkpoint(function item(i: number) { return i * 2; });
+export default flow(async function fan(n: number = 30) {
+  let sum = 0;
+  for (let i = 1; i <= n; i++) sum += await item(i);
+  return sum;
+});
+`;
+
+describe('kitaru diff --changed', () => {
+  const dir = makeProject();
+  write(dir, { 'fan.ts': FAN });
+  const a = execIdOf(kitaru(dir, ['run', 'fan.ts']));
+  const b = execIdOf(kitaru(dir, ['replay', a, '--args', '31', '--override', 'checkpoint.item_7=0']));
+
+  it('lists only the calls that differ, with the counts of all', () => {
+    const r = kitaru(dir, ['diff', a, b, '--changed']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /flow fan: 29 same, 1 changed, 0 only in a, 1 only in b; output changed/);
+    const rows = r.stdout.trim().split('\n').slice(4);
+    assert.equal(rows.length, 3, r.stdout);
+    assert.match(rows[0] ?? '', /^call\s+change/);
+    assert.match(rows[1] ?? '', /^item_7\s+changed\s+executed → overridden\s+14 → 0/);
+    assert.match(rows[2] ?? '', /^item_31\s+only in b\s+- → executed/);
+    assert.equal(kitaru(dir, ['diff', a, b]).stdout.trim().split('\n').length, 4 + 1 + 31);
+    assert.match(kitaru(dir, ['diff', a, a, '--changed']).stdout, /\n\nno call differs\n$/);
+  });
+
+  it('filters the JSON document too', () => {
+    type Doc = { diff: { calls: { id: string; change: string }[]; counts: Record<string, number> } };
+    const { diff } = json<Doc>(kitaru(dir, ['diff', a, b, '--changed', '--json']));
+    assert.deepEqual(
+      diff.calls.map((c) => [c.id, c.change]),
+      [
+        ['item_7', 'changed'],
+        ['item_31', 'only-b'],
+      ],
+    );
+    assert.deepEqual(diff.counts, { same: 29, changed: 1, 'only-a': 0, 'only-b': 1 });
+  });
+});

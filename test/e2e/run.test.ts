@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { execIdOf, json, kitaru, makeProject, write } from '../e2e-project.js';
+import { execIdOf, json, kitaru, kitaruMerged, makeProject, write } from '../e2e-project.js';
 
 const HELLO = `import { checkpoint, flow } from 'kitaru';
 const greet = checkpoint(function greet(name: string) { console.log('greeting', name); return 'hello ' + name; });
@@ -85,6 +85,7 @@ describe('kitaru run', () => {
       'origin',
       'reason',
       'sourceExecId',
+      'input',
       'output',
       'attempts',
     ]);
@@ -151,5 +152,53 @@ describe('kitaru run', () => {
     const id = execIdOf(kitaru(dir, ['run', 'hello.ts']));
     const doc = json<{ execution: { flow: { file: string } } }>(kitaru(dir, ['inspect', id, '--json']));
     assert.equal(doc.execution.flow.file, 'hello.ts');
+  });
+});
+
+const LOOP = `import { checkpoint, flow } from 'kitaru';
+let tries = 0;
+const step = checkpoint({ retries: 1 }, function step(i: number) {
+  if (i === 80 && tries++ === 0) throw new Error('flaky');
+  return i;
+});
+export default flow(async function loop(n: number = 120) {
+  let sum = 0;
+  for (let i = 1; i <= n; i++) sum += await step(i);
+  return sum;
+});
+`;
+
+describe('progress of a run of many calls', () => {
+  const dir = makeProject();
+  write(dir, { 'loop.ts': LOOP });
+  const count = (text: string, line: RegExp) => text.split('\n').filter((l) => line.test(l)).length;
+  const stepLine = /^ {2}✓ step(_\d+)? \d+ms/;
+
+  it('prints the first 50 calls and every retry, then the others as counts, before the result', () => {
+    const r = kitaruMerged(dir, ['run', 'loop.ts']);
+    assert.equal(r.code, 0, r.output);
+    assert.equal(count(r.output, stepLine), 51, r.output);
+    assert.match(
+      r.output,
+      /\n {2}✓ step_50 \d+ms\n {2}! step_80 attempt 1 failed: Error: flaky \(retrying\)\n/,
+    );
+    assert.match(
+      r.output,
+      /\n {2}✓ step_80 \d+ms 2 attempts\n {2}✓ step x69 {2}\(folded; --verbose prints every call\)\n/,
+    );
+    assert.ok(r.output.indexOf('✓ step x69') < r.output.indexOf('status: completed'), r.output);
+  });
+
+  it('--verbose prints a line for every call, on run and on replay', () => {
+    const r = kitaru(dir, ['run', 'loop.ts', '--verbose']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(count(r.stderr, stepLine), 120);
+    assert.doesNotMatch(r.stderr, /folded/);
+    const id = execIdOf(r);
+    const reused = /^ {2}↺ step(_\d+)? reused$/;
+    assert.equal(count(kitaru(dir, ['replay', id, '--verbose']).stderr, reused), 120);
+    const folded = kitaru(dir, ['replay', id]).stderr;
+    assert.equal(count(folded, reused), 50);
+    assert.match(folded, /\n {2}↺ step x70 {2}\(folded/);
   });
 });

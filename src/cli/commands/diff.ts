@@ -3,10 +3,20 @@ import { getExecution } from '../../queries.js';
 import { type CliIO, storeOf } from '../io.js';
 import { formatDuration, formatValue, paintStatus, table } from '../render/format.js';
 
-/** `kitaru diff <a> <b>`: two executions of one flow (say, a run and its replay), call by call. */
-export async function diffCommand(io: CliIO, idA: string, idB: string): Promise<number> {
+/**
+ * `kitaru diff <a> <b> [--changed]`: two executions of one flow (say, a run and its replay), call
+ * by call. `--changed` leaves out the calls that are the same, in the JSON document too; `counts`
+ * still counts every call.
+ */
+export async function diffCommand(
+  io: CliIO,
+  idA: string,
+  idB: string,
+  options: { changed?: boolean } = {},
+): Promise<number> {
   const store = storeOf(io);
-  const diff = diffExecutions(await getExecution(store, idA, false), await getExecution(store, idB, false));
+  const full = diffExecutions(await getExecution(store, idA, false), await getExecution(store, idB, false));
+  const diff = options.changed ? { ...full, calls: full.calls.filter((d) => d.change !== 'same') } : full;
   if (io.json) {
     io.out(JSON.stringify({ command: 'diff', diff }));
     return 0;
@@ -33,7 +43,9 @@ export async function diffCommand(io: CliIO, idA: string, idB: string): Promise<
       `flow ${diff.flow}: ${n.same} same, ${n.changed} changed, ${n['only-a']} only in a, ${n['only-b']} only in b; ` +
         `output ${diff.outputChanged ? c.yellow('changed') : 'the same'}`,
       '',
-      table(['call', 'change', 'origin', 'output', 'duration'], rows, c),
+      rows.length
+        ? table(['call', 'change', 'origin', 'output', 'duration'], rows, c)
+        : c.dim('no call differs'),
     ].join('\n'),
   );
   return 0;

@@ -1,9 +1,15 @@
 import { callDurationMs } from '../../diff.js';
-import { getExecution } from '../../queries.js';
-import type { LogEntry } from '../../store/types.js';
+import { getExecution, type LogLine } from '../../queries.js';
 import type { CheckpointView, Execution } from '../../views.js';
 import { type CliIO, storeOf } from '../io.js';
-import { formatDuration, formatValue, paintStatus, replayCommand, table } from '../render/format.js';
+import {
+  formatDuration,
+  formatInput,
+  formatValue,
+  paintStatus,
+  replayCommand,
+  table,
+} from '../render/format.js';
 
 /** Stack frames of Node itself and of kitaru's runtime, left out of `--attempts`. */
 const INTERNAL_FRAME = /\(node:|at node:|callUser|[\\/]dist[\\/](?:index|cli)\.js|[\\/]dist[\\/]chunks[\\/]/;
@@ -13,10 +19,10 @@ function origin(c: CheckpointView): string {
   return c.sourceExecId ? `${c.origin} (${c.sourceExecId.slice(0, 12)})` : c.origin;
 }
 
-/** A log entry on one line. */
-export function formatLog(e: LogEntry): string {
+/** A log entry (or a failed attempt's error) on one line. */
+export function formatLog(e: LogLine): string {
   const who = e.callId ? `${e.callId}#${e.attempt}` : 'flow';
-  const body = e.text ?? JSON.stringify(e.fields);
+  const body = e.stream === 'error' ? e.text : (e.text ?? JSON.stringify(e.fields));
   return `${e.at.slice(11, 23)} ${who} ${e.stream}: ${body.replace(/\n$/, '')}`;
 }
 
@@ -56,6 +62,7 @@ function attemptLines(io: CliIO, c: CheckpointView): string[] {
   const k = io.color;
   const lines = [
     `${k.bold(c.id)}${c.type ? k.dim(` [${c.type}]`) : ''}  ${paintStatus(c.status, k)}  ${origin(c)}`,
+    `  input ${formatInput(c.input)}`,
   ];
   if (c.origin !== 'executed') lines.push(`  output ${formatValue(c.output)}`);
   for (const a of c.attempts) {
@@ -100,8 +107,10 @@ export async function inspectCommand(
       origin(c),
       String(c.attempts.length),
       formatDuration(callDurationMs(c)),
+      formatInput(c.input, io.width),
     ]);
-    out.push(table(['call', 'type', 'status', 'origin', 'attempts', 'duration'], rows, io.color));
+    const headers = ['call', 'type', 'status', 'origin', 'attempts', 'duration', 'input'];
+    out.push(table(headers, rows, io.color, io.width));
   }
   if (ex.status === 'failed' || ex.status === 'crashed' || ex.status === 'cancelled') {
     out.push('', `replay it (completed calls are reused): ${replayCommand(ex.id, io.dir)}`);

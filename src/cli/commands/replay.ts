@@ -17,6 +17,8 @@ export interface ReplayCommandOptions {
   argsFile?: string;
   queue?: boolean;
   wait?: boolean;
+  /** A progress line for every call, none folded into counts. */
+  verbose?: boolean;
 }
 
 /** `kitaru replay <exec-id>`: a new execution that reuses what the source completed (design §3). */
@@ -39,7 +41,7 @@ export async function replayCommand(
       submitExecution(pg, queue, prepared.def, prepared.args, prepared.plan),
     );
   }
-  const progress = await createProgress(io);
+  const progress = await createProgress(io, { verbose: Boolean(options.verbose) });
   const observer = announcing(io, progress.observer, (e) => `replay of ${e.sourceExecId}`);
   const { handle } = await startReplay(store, id, plan, { observer, onWarning });
   return finishRun(io, store, handle, progress, signals(), 'replay');

@@ -14,6 +14,8 @@ export interface RunCommandOptions {
   argsFile?: string;
   queue?: boolean;
   wait?: boolean;
+  /** A progress line for every call, none folded into counts. */
+  verbose?: boolean;
 }
 
 /** `kitaru run <file>`: loads the file in this process and runs one of its flows (or queues it). */
@@ -31,7 +33,7 @@ export async function runCommand(
       submitExecution(pg, queue, def, args),
     );
   }
-  const progress = await createProgress(io);
+  const progress = await createProgress(io, { verbose: Boolean(options.verbose) });
   const observer = announcing(io, progress.observer, () => `flow ${def.name}`);
   const handle = def.start({ args, store, observer });
   return finishRun(io, store, handle, progress, signals(), 'run');

@@ -11,23 +11,43 @@ export function formatDuration(ms: number | null): string {
   return `${m}m${String(Math.round((ms % 60_000) / 1000)).padStart(2, '0')}s`;
 }
 
+const ONE_LINE = { depth: 4, breakLength: Number.POSITIVE_INFINITY, colors: false } as const;
+
+const cut = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
+
 /** A stored value on one line, decoded so rich values read naturally, cut at `max` characters. */
 export function formatValue(stored: unknown, max = 200): string {
-  const text = inspect(decodeValue(stored), {
-    depth: 4,
-    breakLength: Number.POSITIVE_INFINITY,
-    colors: false,
-  });
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+  return cut(inspect(decodeValue(stored), ONE_LINE), max);
 }
 
-/** Plain columns, padded; ANSI colour codes do not count towards width. */
-export function table(headers: string[], rows: string[][], color: ChalkInstance): string {
+/** A call's stored input (its arguments) on one line, as a call reads: `('agents', 3)`. */
+export function formatInput(stored: unknown, max = Number.POSITIVE_INFINITY): string {
+  const args = decodeValue(stored);
+  if (!Array.isArray(args)) return '-'; // not stored: the arguments could not be encoded
+  return cut(`(${args.map((a) => inspect(a, ONE_LINE)).join(', ')})`, max);
+}
+
+/** Narrowest the last column of a table is cut to, however wide the other columns are. */
+const MIN_LAST_COLUMN = 24;
+
+/**
+ * Plain columns, padded; ANSI colour codes do not count towards width. The last column is cut
+ * (with `…`) so that lines fit in `maxWidth`, though never below a few characters.
+ */
+export function table(
+  headers: string[],
+  rows: string[][],
+  color: ChalkInstance,
+  maxWidth = Number.POSITIVE_INFINITY,
+): string {
   const width = (s: string) => stripVTControlCharacters(s).length;
   const widths = headers.map((h, i) => Math.max(width(h), ...rows.map((r) => width(r[i] ?? ''))));
+  const last = headers.length - 1;
+  const room = Math.max(maxWidth - widths.slice(0, last).reduce((sum, w) => sum + w + 2, 0), MIN_LAST_COLUMN);
+  const fit = (c: string) => (width(c) <= room ? c : cut(stripVTControlCharacters(c), room));
   const line = (cells: string[]) =>
     cells
-      .map((c, i) => (i === cells.length - 1 ? c : c + ' '.repeat((widths[i] ?? 0) - width(c))))
+      .map((c, i) => (i === last ? fit(c) : c + ' '.repeat((widths[i] ?? 0) - width(c))))
       .join('  ')
       .trimEnd();
   return [color.bold(line(headers)), ...rows.map(line)].join('\n');
