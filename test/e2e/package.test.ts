@@ -46,6 +46,7 @@ describe('the packed package', () => {
     ok(sh(repo, 'npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', packDir]), 'npm pack'),
   ) as { filename: string; files: { path: string }[] }[];
   const tarball = join(packDir, packed[0]?.filename ?? '');
+  const files = packed[0]?.files.map((f) => f.path) ?? [];
 
   const project = tempDir('kitaru-pack-project-');
   write(project, {
@@ -53,6 +54,32 @@ describe('the packed package', () => {
     'flow.ts': FLOW,
   });
   ok(sh(project, 'npm', ['install', tarball, ...QUIET]), 'npm install <tarball>');
+
+  it('ships the CLI, the library, the page and the licence, and no tests, bench or build scripts', () => {
+    for (const f of [
+      'LICENSE',
+      'README.md',
+      'bin/kitaru.js',
+      'dist/cli.js',
+      'dist/index.cjs',
+      'ui/index.html',
+    ])
+      assert.ok(files.includes(f), `${f} is not in the package`);
+    const stray = files.filter((f) => /^(src|test|bench|scripts)\//.test(f));
+    assert.deepEqual(stray, []);
+  });
+
+  it('ships every file the README links to, so that its relative links and images work', () => {
+    const readme = readFileSync(join(repo, 'README.md'), 'utf8');
+    const targets = [...readme.matchAll(/\]\(([^)\s]+)\)/g)]
+      .map((m) => (m[1] ?? '').replace(/#.*/, ''))
+      .filter((t) => t !== '' && !/^[a-z]+:/.test(t));
+    assert.ok(targets.length > 0);
+    const missing = targets.filter(
+      (t) => !files.some((f) => f === t || f.startsWith(`${t.replace(/\/$/, '')}/`)),
+    );
+    assert.deepEqual(missing, [], 'linked from the README but not in the package');
+  });
 
   it('runs a flow file that imports from kitaru', () => {
     const r = sh(project, 'npx', ['kitaru', 'run', 'flow.ts', '--args', '21']);
