@@ -81,6 +81,12 @@ describe('the packed package', () => {
     assert.deepEqual(missing, [], 'linked from the README but not in the package');
   });
 
+  it('has no install-time build to run: prepare does nothing where the build script is not shipped', () => {
+    const installed = join(project, 'node_modules', 'kitaru');
+    ok(sh(installed, 'npm', ['run', 'prepare', '--loglevel=error']), 'npm run prepare');
+    assert.ok(existsSync(join(installed, 'dist', 'cli.js')));
+  });
+
   it('runs a flow file that imports from kitaru', () => {
     const r = sh(project, 'npx', ['kitaru', 'run', 'flow.ts', '--args', '21']);
     assert.equal(r.status, 0, r.stderr);
