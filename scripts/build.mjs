@@ -6,8 +6,8 @@ import { build } from 'esbuild';
 
 rmSync('dist', { recursive: true, force: true });
 // Small dependencies are bundled in: one file loads far faster than a tree of ESM modules, and
-// start-up is part of every `kitaru run`. tsx (and esbuild under it), ora and pg (loaded only when
-// used) stay external.
+// start-up is part of every `kitaru run`. tsx (and esbuild under it) and ora stay external, and so
+// do pg and graphile-worker: optional peers, imported only in Postgres mode, from the user's project.
 const common = {
   bundle: true,
   platform: 'node',

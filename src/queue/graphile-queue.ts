@@ -1,4 +1,5 @@
 import type { Runner } from 'graphile-worker';
+import { loadPeer } from '../store/postgres/load-peer.js';
 import type { PostgresStore } from '../store/postgres/postgres-store.js';
 import type { JobQueue } from './job-queue.js';
 
@@ -16,7 +17,7 @@ export async function createGraphileQueue(
   store: PostgresStore,
   onError: (message: string) => void,
 ): Promise<JobQueue> {
-  const gw = await import('graphile-worker');
+  const gw = await loadPeer('graphile-worker');
   const logger = new gw.Logger(() => (level, message) => {
     if (level === 'error') onError(message);
   });

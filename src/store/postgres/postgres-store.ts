@@ -2,6 +2,7 @@ import type pg from 'pg';
 import { KitaruNotFoundError, KitaruStoreError } from '../../errors.js';
 import type { Store } from '../store.js';
 import type { CallRecord, ExecutionRecord, ExecutionSummaryRecord, LogEntry } from '../types.js';
+import { loadPeer } from './load-peer.js';
 import { migrate } from './schema.js';
 
 /**
@@ -86,7 +87,7 @@ export function createPostgresStore(url: string): PostgresStore {
     // One connection per store: a checkpoint costs one round trip on it, with no pool to check
     // out from.
     ready ??= (async () => {
-      const { default: driver } = await import('pg');
+      const { default: driver } = await loadPeer('pg');
       const c = new driver.Client({ connectionString: url });
       c.on('error', () => {
         ready = undefined; // a lost connection is opened again on next use
