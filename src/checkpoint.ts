@@ -31,14 +31,30 @@ type UserFn = (...args: never[]) => unknown;
 
 type Lists<A extends unknown[]> = { [K in keyof A]: readonly A[K][] };
 
+/** What `.map()` of a checkpoint that cannot be called with one argument accepts: nothing. */
+export interface MapNeedsOneParameter {
+  'kitaru: .map() passes one argument per call; use .product() with one list per parameter': never;
+}
+
+// A checkpoint is mappable when it can be called with its first argument alone: `(n)`,
+// `(n, by?)`, `(n, by = 2)` and `(...ns)` are; `(a, b)` and `()` are not.
+type MapItems<A extends unknown[]> = [A[0]] extends A ? readonly A[0][] : MapNeedsOneParameter;
+
 /** A checkpoint: call it inside a flow and its result is recorded. */
 export interface Checkpoint<A extends unknown[], R> {
   (...args: A): Promise<Awaited<R>>;
   /** Starts the call at once and returns its future. */
   submit(...args: A): KitaruFuture<Awaited<R>>;
-  /** One call per item, results in input order. */
-  map(items: readonly A[0][], options?: MapOptions): Promise<Awaited<R>[]>;
-  /** One call per combination of the lists (first list outermost), results in that order. */
+  /**
+   * One call per item, results in input order. Only for a checkpoint callable with one argument
+   * (further parameters optional); a checkpoint of several parameters takes `.product()`. The
+   * check is in the types only: at run time `fn.length` cannot tell `(n, by?)` from `(a, b)`.
+   */
+  map(items: MapItems<A>, options?: MapOptions): Promise<Awaited<R>[]>;
+  /**
+   * One call per combination of the lists, one list per parameter (first list outermost),
+   * results in that order.
+   */
   product(...lists: Lists<A>): Promise<Awaited<R>[]>;
   product(...listsAndOptions: [...Lists<A>, MapOptions]): Promise<Awaited<R>[]>;
   /** The checkpoint's name. */
@@ -121,7 +137,11 @@ export function checkpoint(first: unknown, second?: unknown): Checkpoint<unknown
   const cp = (...args: unknown[]) => start(def, args).result();
   cp.submit = (...args: unknown[]) => start(def, args);
   cp.map = (items: readonly unknown[], opts?: MapOptions) => {
-    if (!Array.isArray(items)) throw new KitaruUsageError(`${name}.map() needs an array of items.`);
+    if (!Array.isArray(items)) {
+      throw new KitaruUsageError(
+        `${name}.map() needs an array of items, got ${items === null ? 'null' : typeof items}.`,
+      );
+    }
     return fanOut(
       def,
       items.map((item) => [item]),

@@ -1,11 +1,12 @@
 import { diffExecutions, type ExecutionDiff } from './diff.js';
+import type { Flow } from './flow.js';
 import { getExecution, getLogs, type ListFilter, listExecutions } from './queries.js';
 import { startReplay } from './replay.js';
 import type { ReplayOptions } from './runtime/replay-plan.js';
 import { openStore } from './store/open-store.js';
 import type { Store } from './store/store.js';
 import type { LogEntry } from './store/types.js';
-import type { Execution, ExecutionSummary } from './views.js';
+import type { Execution, ExecutionOf, ExecutionSummary } from './views.js';
 
 /** Options of `new KitaruClient()`. */
 export interface KitaruClientOptions {
@@ -26,6 +27,12 @@ export class KitaruClient {
   readonly executions: {
     /** One execution by id or unique prefix; `KitaruNotFoundError` if unknown or ambiguous. */
     get(id: string): Promise<Execution>;
+    /**
+     * The same, typed by its flow: `args` and (once completed) `output` carry the flow's types.
+     * @example const ex = await client.executions.get<typeof summarize>(execId);
+     * if (ex.status === 'completed') ex.output; // the flow's awaited return type
+     */
+    get<F extends Flow<never, unknown>>(id: string): Promise<ExecutionOf<F>>;
     /** Execution summaries, newest first; no limit unless given. */
     list(filter?: ListFilter): Promise<ExecutionSummary[]>;
     /** Replays an execution to its end and resolves to the new execution, whatever its status. */
@@ -43,7 +50,8 @@ export class KitaruClient {
         : openStore(options.dir, options.store ?? process.env.KITARU_STORE);
     const onWarning = options.onWarning ?? ((m: string) => process.stderr.write(`kitaru: warning: ${m}\n`));
     this.executions = {
-      get: (id) => getExecution(store, id, true),
+      // The typed form only narrows the result's type, on the caller's word (see ExecutionOf).
+      get: ((id: string) => getExecution(store, id, true)) as KitaruClient['executions']['get'],
       list: async (filter = {}) => {
         const { executions, warnings } = await listExecutions(store, filter, true);
         for (const w of warnings) onWarning(w);

@@ -24,4 +24,4 @@ export { createJsonFolderStore } from './store/json-folder/json-folder-store.js'
 export { createMemoryStore } from './store/memory-store.js';
 export type { Store } from './store/store.js';
 export type * from './store/types.js';
-export type { AttemptView, CheckpointView, Execution, ExecutionSummary } from './views.js';
+export type { AttemptView, CheckpointView, Execution, ExecutionOf, ExecutionSummary } from './views.js';

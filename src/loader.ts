@@ -2,6 +2,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { KitaruUsageError } from './errors.js';
+import { displayPath, siteText, userFrame } from './runtime/call-site.js';
 import { type FlowDef, flowDefOf } from './runtime/definitions.js';
 import { state } from './runtime/state.js';
 
@@ -15,11 +16,6 @@ function registerTsx(): Promise<void> {
     cjs.register();
   })();
   return registered;
-}
-
-function display(file: string): string {
-  const rel = relative(process.cwd(), file);
-  return rel.startsWith('..') ? file : rel;
 }
 
 function lineOf(file: string, needle: string): number | null {
@@ -37,21 +33,20 @@ function describeLoadError(err: unknown, file: string): string {
   const e = err as { message?: string; stack?: string; code?: string; name?: string };
   const message = String(e?.message ?? err);
   const transform = message.match(/^(.+?):(\d+):(\d+): ERROR: (.*)$/m);
-  if (transform) return `${display(transform[1] as string)}:${transform[2]}: syntax error: ${transform[4]}`;
+  if (transform)
+    return `${displayPath(transform[1] as string)}:${transform[2]}: syntax error: ${transform[4]}`;
   if (e?.code === 'ERR_MODULE_NOT_FOUND' || e?.code === 'MODULE_NOT_FOUND') {
     const spec = message.match(/Cannot find (?:module|package) '([^']+)'/)?.[1] ?? '?';
     const from = message.match(/imported from (.+)$/m)?.[1] ?? message.match(/^- (.+)$/m)?.[1] ?? file;
     let short = spec.startsWith('/') ? relative(resolve(from, '..'), spec) : spec;
     if (spec.startsWith('/') && !short.startsWith('.')) short = `./${short}`;
     const line = lineOf(from, short.replace(/^\.\//, '')) ?? lineOf(from, short);
-    return `${display(from)}${line ? `:${line}` : ''}: cannot find module '${short}'`;
+    return `${displayPath(from)}${line ? `:${line}` : ''}: cannot find module '${short}'`;
   }
-  const frame = e?.stack?.match(/\(?((?:file:\/\/)?\/[^():\s]+\.[cm]?[tj]sx?):(\d+):\d+\)?/);
-  if (frame) {
-    const where = (frame[1] as string).replace(/^file:\/\//, '');
-    return `${display(where)}:${frame[2]}: ${e?.name ?? 'Error'}: ${message.split('\n')[0]}`;
-  }
-  return `${display(file)}: ${e?.name ?? 'Error'}: ${message.split('\n')[0]}`;
+  // The first frame outside kitaru: an error thrown by flow() or checkpoint() points at their caller.
+  const site = userFrame(e?.stack);
+  if (site) return `${siteText(site)}: ${e?.name ?? 'Error'}: ${message.split('\n')[0]}`;
+  return `${displayPath(file)}: ${e?.name ?? 'Error'}: ${message.split('\n')[0]}`;
 }
 
 /** What tsx can load as a module. */
@@ -71,10 +66,10 @@ export async function loadFlowFile(file: string): Promise<LoadedFile> {
   try {
     isFile = statSync(abs).isFile();
   } catch {}
-  if (!isFile) throw new KitaruUsageError(`flow file not found: ${display(abs)}`);
+  if (!isFile) throw new KitaruUsageError(`flow file not found: ${displayPath(abs)}`);
   if (!FLOW_FILE.test(abs)) {
     throw new KitaruUsageError(
-      `${display(abs)} is not a flow file: kitaru runs TypeScript or JavaScript files ` +
+      `${displayPath(abs)} is not a flow file: kitaru runs TypeScript or JavaScript files ` +
         '(.ts, .mts, .cts, .tsx, .js, .mjs, .cjs, .jsx) that export a flow.',
     );
   }
@@ -106,20 +101,20 @@ export function pickFlow({ file, flows, defaultFlow }: LoadedFile, name?: string
     const hit = flows.find((f) => f.name === name);
     if (!hit) {
       throw new KitaruUsageError(
-        `no flow named "${name}" in ${display(file)}${flows.length ? `; its flows are: ${names}` : ''}.`,
+        `no flow named "${name}" in ${displayPath(file)}${flows.length ? `; its flows are: ${names}` : ''}.`,
       );
     }
     return hit;
   }
   if (flows.length === 0) {
     throw new KitaruUsageError(
-      `${display(file)} exports no flow. Export one: export default flow(async function main() { ... }).`,
+      `${displayPath(file)} exports no flow. Export one: export default flow(async function main() { ... }).`,
     );
   }
   if (defaultFlow) return defaultFlow;
   if (flows.length === 1) return flows[0] as FlowDef;
   throw new KitaruUsageError(
-    `${display(file)} exports several flows (${names}); choose one with --flow <name>.`,
+    `${displayPath(file)} exports several flows (${names}); choose one with --flow <name>.`,
   );
 }
 

@@ -70,15 +70,30 @@ export function warnUnusedOverrides(plan: ReplayPlan, onWarning: (message: strin
   if (warning) onWarning(warning);
 }
 
+/** Hooks of a replay started in this process. */
+export interface ReplayHooks {
+  observer?: RunObserver;
+  onWarning: (message: string) => void;
+}
+
+/** Starts a prepared replay in this process. */
+export function startPreparedReplay(
+  store: Store,
+  { def, plan, args }: PreparedReplay,
+  hooks: ReplayHooks,
+): ExecutionHandle {
+  const handle = def.start({ args, store, plan, ...(hooks.observer ? { observer: hooks.observer } : {}) });
+  handle.done.then(() => warnUnusedOverrides(plan, hooks.onWarning));
+  return handle;
+}
+
 /** Starts a replay of `idOrPrefix` in this process (see `prepareReplay`). */
 export async function startReplay(
   store: Store,
   idOrPrefix: string,
   options: ReplayOptions,
-  hooks: { observer?: RunObserver; onWarning: (message: string) => void },
+  hooks: ReplayHooks,
 ): Promise<{ handle: ExecutionHandle; sourceExecId: string }> {
-  const { sourceExecId, def, plan, args } = await prepareReplay(store, idOrPrefix, options, hooks.onWarning);
-  const handle = def.start({ args, store, plan, ...(hooks.observer ? { observer: hooks.observer } : {}) });
-  handle.done.then(() => warnUnusedOverrides(plan, hooks.onWarning));
-  return { handle, sourceExecId };
+  const prepared = await prepareReplay(store, idOrPrefix, options, hooks.onWarning);
+  return { handle: startPreparedReplay(store, prepared, hooks), sourceExecId: prepared.sourceExecId };
 }

@@ -1,4 +1,5 @@
 import type { ErrorRecord } from './errors.js';
+import type { Flow } from './flow.js';
 import { decodeValue } from './serialization.js';
 import { effectiveStatus } from './store/liveness.js';
 import type {
@@ -61,6 +62,18 @@ export interface ExecutionSummary {
 export interface Execution extends Omit<ExecutionSummary, 'checkpointCount'> {
   checkpoints: CheckpointView[];
 }
+
+/**
+ * An execution of a known flow, from `client.executions.get<typeof myFlow>(id)`: `args` are the
+ * flow's parameters and, once `status` is `completed`, `output` is its result (else null). The
+ * types are taken on trust: nothing checks at run time that the execution is of that flow.
+ */
+export type ExecutionOf<F extends Flow<never, unknown>> = Omit<Execution, 'args' | 'output' | 'status'> & {
+  args: Parameters<F>;
+} & (
+    | { status: 'completed'; output: Awaited<ReturnType<F>> }
+    | { status: Exclude<ExecutionStatus, 'completed'>; output: null }
+  );
 
 const keep = (v: unknown) => v;
 

@@ -14,15 +14,25 @@ function parseJson(text: string, what: string): unknown {
   }
 }
 
+/** Flow arguments from `--args` or `--args-file`, and how they were read. */
+export interface FlowArgs {
+  /** The arguments, in order. */
+  values: unknown[];
+  /** Whether the JSON was an array, spread as the arguments. */
+  spread: boolean;
+  /** The option they came from, as typed: `--args` or `--args-file <path>`. */
+  option: string;
+}
+
 /** `--args`: a JSON array is spread as positional arguments; any other JSON value is the single argument. */
-export function parseFlowArgs(args: string | undefined, argsFile: string | undefined): unknown[] | undefined {
+export function parseFlowArgs(args: string | undefined, argsFile: string | undefined): FlowArgs | undefined {
   if (args !== undefined && argsFile !== undefined) {
     throw new KitaruUsageError('give either --args or --args-file, not both.');
   }
   let text = args;
-  let what = '--args';
+  let option = '--args';
   if (argsFile !== undefined) {
-    what = `--args-file ${argsFile}`;
+    option = `--args-file ${argsFile}`;
     try {
       text = readFileSync(argsFile, 'utf8');
     } catch (err) {
@@ -32,8 +42,10 @@ export function parseFlowArgs(args: string | undefined, argsFile: string | undef
     }
   }
   if (text === undefined) return undefined;
-  const value = parseJson(text, what);
-  return Array.isArray(value) ? value : [value];
+  const value = parseJson(text, option);
+  return Array.isArray(value)
+    ? { values: value, spread: true, option }
+    : { values: [value], spread: false, option };
 }
 
 /** `--override checkpoint.<sel>=<json>` (repeatable) and `--overrides <json object>`, merged. */

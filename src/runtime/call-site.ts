@@ -1,6 +1,8 @@
+import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-interface Frame {
+/** A place in a source file, from a stack frame: absolute path, 1-based line and column. */
+export interface Frame {
   file: string;
   line: number;
   column: number;
@@ -17,19 +19,39 @@ function parseFrame(text: string): Frame | null {
   return { file, line: Number(m[2]), column: Number(m[3]) };
 }
 
+function frames(stack: string | undefined): (Frame | null)[] {
+  return (stack?.split('\n').slice(1) ?? []).map(parseFrame);
+}
+
 /** The folder of kitaru's own code (`src/` or `dist/`), from the file of this module. */
-function ownRoot(file: string | null): string | null {
+function ownRoot(): string | null {
+  const file = frames(new Error().stack)[0]?.file;
   if (!file) return null;
   const m = file.match(/^(.*[\\/](?:src|dist)[\\/])/);
   return m ? (m[1] as string) : file;
 }
 
 /**
- * The file of the first stack frame outside kitaru's own code: the user's module that called
- * `flow()`. Null when it cannot be told.
+ * The first frame of `stack` outside kitaru's own code: the user's line that led to it (for an
+ * error thrown by `checkpoint()`, the line that called it). Null when it cannot be told.
+ */
+export function userFrame(stack: string | undefined): Frame | null {
+  const root = ownRoot();
+  if (root === null) return null;
+  return frames(stack).find((f) => f !== null && !f.file.startsWith(root)) ?? null;
+}
+
+/** Where the user's code called into kitaru, as a frame. */
+export function callerFrame(): Frame | null {
+  return userFrame(new Error().stack);
+}
+
+/**
+ * The file of `callerFrame()`: for `flow()`, the user's module that defines the flow. Null when
+ * it cannot be told.
  */
 export function callerFile(): string | null {
-  return userFrame(new Error().stack)?.file ?? null;
+  return callerFrame()?.file ?? null;
 }
 
 /**
@@ -37,13 +59,17 @@ export function callerFile(): string | null {
  * tells two definitions apart by the line that made them.
  */
 export function callerSite(): string | null {
-  const frame = userFrame(new Error().stack);
+  const frame = callerFrame();
   return frame ? `${frame.file}:${frame.line}:${frame.column}` : null;
 }
 
-function userFrame(stack: string | undefined): Frame | null {
-  const frames = (stack?.split('\n').slice(1) ?? []).map(parseFrame);
-  const root = ownRoot(frames[0]?.file ?? null);
-  if (root === null) return null;
-  return frames.find((f) => f !== null && !f.file.startsWith(root)) ?? null;
+/** A path as the user typed it: relative to the working folder when inside it. */
+export function displayPath(file: string): string {
+  const rel = relative(process.cwd(), file);
+  return rel.startsWith('..') ? file : rel;
+}
+
+/** `flow.ts:4`, for messages. */
+export function siteText(frame: Frame): string {
+  return `${displayPath(frame.file)}:${frame.line}`;
 }

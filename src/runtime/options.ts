@@ -1,4 +1,5 @@
 import { KitaruUsageError } from '../errors.js';
+import { callerFrame, siteText } from './call-site.js';
 
 /** Resolves the name of a checkpoint or flow from its call form: options.name, the string, fn.name. */
 export function resolveName(kind: 'checkpoint' | 'flow', explicit: unknown, fn: unknown): string {
@@ -12,9 +13,12 @@ export function resolveName(kind: 'checkpoint' | 'flow', explicit: unknown, fn: 
     return explicit;
   }
   if (fn.name) return fn.name;
+  // An arrow given as an argument has no name; the user's line is the only way to point at it.
+  const site = callerFrame();
+  const example = kind === 'checkpoint' ? 'fetch' : 'main';
   throw new KitaruUsageError(
-    `${kind}() got an anonymous function. Name it (${kind}(async function fetchData() {...})) ` +
-      `or pass a name (${kind}('fetch_data', fn)).`,
+    `${kind}${site ? ` at ${siteText(site)}` : ''} has no name: give it a name (${kind}('${example}', fn)) ` +
+      `or use a named function (${kind}(async function ${example}() {...})).`,
   );
 }
 

@@ -31,13 +31,21 @@ async function cli(...args: string[]): Promise<{ code: number; stdout: string; s
 
 describe('argument parsing', () => {
   it('spreads a JSON array and wraps any other value', () => {
-    assert.deepEqual(parseFlowArgs('[1,"a"]', undefined), [1, 'a']);
-    assert.deepEqual(parseFlowArgs('{"x":9}', undefined), [{ x: 9 }]);
-    assert.deepEqual(parseFlowArgs('null', undefined), [null]);
+    assert.deepEqual(parseFlowArgs('[1,"a"]', undefined), {
+      values: [1, 'a'],
+      spread: true,
+      option: '--args',
+    });
+    assert.deepEqual(parseFlowArgs('{"x":9}', undefined)?.values, [{ x: 9 }]);
+    assert.deepEqual(parseFlowArgs('null', undefined), { values: [null], spread: false, option: '--args' });
     assert.equal(parseFlowArgs(undefined, undefined), undefined);
     const file = join(tempDir(), 'args.json');
     writeFileSync(file, '[[1,2]]');
-    assert.deepEqual(parseFlowArgs(undefined, file), [[1, 2]]);
+    assert.deepEqual(parseFlowArgs(undefined, file), {
+      values: [[1, 2]],
+      spread: true,
+      option: `--args-file ${file}`,
+    });
     assert.throws(() => parseFlowArgs('[1', undefined), {
       name: 'KitaruUsageError',
       message: /--args is not valid JSON/,

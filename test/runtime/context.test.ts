@@ -65,7 +65,10 @@ describe('guardrails', () => {
     assert.throws(() => checkpoint({ retires: 1 } as never, function typo() {}), {
       message: /unknown option "retires"/,
     });
-    assert.throws(() => checkpoint(() => 1), { name: 'KitaruUsageError', message: /anonymous/ });
+    assert.throws(() => checkpoint(() => 1), {
+      name: 'KitaruUsageError',
+      message: /^checkpoint at \S*context\.test\.ts:\d+ has no name: give it a name/,
+    });
     assert.throws(() => flow({ retries: 'x' } as never, async function fr() {}), {
       message: /"fr": retries/,
     });

@@ -1,6 +1,7 @@
 import { submitExecution } from '../../queue/submit.js';
-import { prepareReplay, startReplay } from '../../replay.js';
+import { prepareReplay, startPreparedReplay } from '../../replay.js';
 import type { ReplayOptions } from '../../runtime/replay-plan.js';
+import { argsCountWarning } from '../args-warning.js';
 import { type CliIO, storeOf } from '../io.js';
 import { parseFlowArgs, parseOverrides } from '../parse-input.js';
 import { createProgress } from '../render/progress.js';
@@ -29,13 +30,15 @@ export async function replayCommand(
   signals: () => SignalWatch,
 ) {
   const plan: ReplayOptions = { overrides: parseOverrides(options.override, options.overrides) };
-  const args = parseFlowArgs(options.args, options.argsFile);
-  if (args !== undefined) plan.args = args;
+  const given = parseFlowArgs(options.args, options.argsFile);
+  if (given !== undefined) plan.args = given.values;
   if (options.from !== undefined) plan.from = options.from;
   const store = storeOf(io);
   const onWarning = (m: string) => io.err(io.color.yellow(`warning: ${m}`));
+  const prepared = await prepareReplay(store, id, plan, onWarning);
+  const warning = given && argsCountWarning(prepared.def.name, prepared.def.fn, given);
+  if (warning) onWarning(warning);
   if (options.queue) {
-    const prepared = await prepareReplay(store, id, plan, onWarning);
     const label = `replay of ${prepared.sourceExecId}`;
     return queueAndReport(io, store, 'replay', Boolean(options.wait), label, (pg, queue) =>
       submitExecution(pg, queue, prepared.def, prepared.args, prepared.plan),
@@ -43,6 +46,6 @@ export async function replayCommand(
   }
   const progress = await createProgress(io, { verbose: Boolean(options.verbose) });
   const observer = announcing(io, progress.observer, (e) => `replay of ${e.sourceExecId}`);
-  const { handle } = await startReplay(store, id, plan, { observer, onWarning });
+  const handle = startPreparedReplay(store, prepared, { observer, onWarning });
   return finishRun(io, store, handle, progress, signals(), 'replay');
 }

@@ -1,5 +1,6 @@
 import { loadFlowFile, pickFlow } from '../../loader.js';
 import { submitExecution } from '../../queue/submit.js';
+import { argsCountWarning } from '../args-warning.js';
 import { type CliIO, storeOf } from '../io.js';
 import { parseFlowArgs } from '../parse-input.js';
 import { createProgress } from '../render/progress.js';
@@ -25,8 +26,11 @@ export async function runCommand(
   options: RunCommandOptions,
   signals: () => SignalWatch,
 ) {
-  const args = parseFlowArgs(options.args, options.argsFile) ?? [];
+  const given = parseFlowArgs(options.args, options.argsFile);
   const def = pickFlow(await loadFlowFile(file), options.flow);
+  const warning = given && argsCountWarning(def.name, def.fn, given);
+  if (warning) io.err(io.color.yellow(`warning: ${warning}`));
+  const args = given?.values ?? [];
   const store = storeOf(io);
   if (options.queue) {
     return queueAndReport(io, store, 'run', Boolean(options.wait), `flow ${def.name}`, (pg, queue) =>
