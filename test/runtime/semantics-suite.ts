@@ -303,6 +303,32 @@ export function semanticsSuite(): void {
       assert.equal(err?.type, 'KitaruSerializationError');
       assert.match(err?.message ?? '', /checkpoint sock.*output\.user\.socket/);
     });
+
+    it('fails a value nested 10,000 deep once, as a serialization error, without retrying', async () => {
+      let runs = 0;
+      const deep = checkpoint({ retries: 3, retryDelayMs: 1 }, function deep() {
+        runs++;
+        let value: unknown = 1;
+        for (let i = 0; i < 10_000; i++) value = { next: value };
+        return value;
+      });
+      const f = flow(async function tooDeep() {
+        return deep();
+      });
+      const h = f.run();
+      await assert.rejects(h.wait(), { name: 'KitaruExecutionError' });
+      assert.equal(runs, 1);
+      const ex = await client.executions.get(h.execId);
+      const attempts = ex.checkpoints[0]?.attempts ?? [];
+      assert.deepEqual(
+        attempts.map((a) => [a.status, a.error?.type]),
+        [['failed', 'KitaruSerializationError']],
+      );
+      assert.match(
+        attempts[0]?.error?.message ?? '',
+        /checkpoint deep: cannot store output\.next\.next.*nested too deeply/,
+      );
+    });
   });
 
   describe('values', () => {
