@@ -327,7 +327,15 @@ describe('queue mode: kitaru run --queue and kitaru worker on PostgreSQL', () =>
       "select graphile_worker.add_job('kitaru_execution', json_build_object('execId', $1::text))",
       [id],
     );
-    await delay(500);
+    // Wait until the duplicate job has been handled (only the running one is left), not a while.
+    for (let left = 2, end = Date.now() + 20_000; left > 1; await delay(25)) {
+      assert.ok(Date.now() < end, 'the duplicate job was never handled');
+      const { rows } = await db.query(
+        "select count(*)::int as n from graphile_worker._private_jobs where payload->>'execId' = $1",
+        [id],
+      );
+      left = rows[0].n;
+    }
     assert.equal([...a.stderr.matchAll(/· started|· resumed/g)].length, 1, a.stderr);
 
     // Paused for longer than its 3 s lease: another worker resumes the execution in place; the
