@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { openQueue, submitExecution } from '../src/queue/submit.js';
+import { openQueue, queueDatabase, submitExecution } from '../src/queue/submit.js';
 import { flowDefOf } from '../src/runtime/definitions.js';
 import { createPostgresStore } from '../src/store/postgres/postgres-store.js';
 import three from './flows/three.js';
@@ -18,27 +18,28 @@ const bin = join(here, '..', 'bin', 'kitaru.js');
  */
 async function once(url: string, workers: number, perRun: number): Promise<number> {
   const store = createPostgresStore(url);
-  const queue = await openQueue(store, () => {});
+  const db = await queueDatabase(store, 'the workers bench');
+  const queue = await openQueue(db, () => {});
   const def = flowDefOf(three);
   if (!def) throw new Error('bench flow is not a flow');
   const ids: string[] = [];
-  for (let i = 0; i < perRun; i++) ids.push(await submitExecution(store, queue, def, [i]));
+  for (let i = 0; i < perRun; i++) ids.push(await submitExecution(store, db, queue, def, [i]));
   await queue.stop();
   const procs = Array.from({ length: workers }, () =>
     spawn(process.execPath, [bin, 'worker', '--store', url, '--concurrency', '4'], { stdio: 'ignore' }),
   );
-  const db = new pg.Client({ connectionString: url });
-  await db.connect();
+  const watch = new pg.Client({ connectionString: url });
+  await watch.connect();
   try {
     for (;;) {
-      const { rows } = await db.query<{ n: number }>(
+      const { rows } = await watch.query<{ n: number }>(
         "select count(*)::int as n from kitaru_executions where id = any($1) and doc->>'status' = 'completed'",
         [ids],
       );
       if (rows[0]?.n === perRun) break;
       await new Promise((r) => setTimeout(r, 20));
     }
-    const { rows } = await db.query<{ first: string; last: string }>(
+    const { rows } = await watch.query<{ first: string; last: string }>(
       `select min(c.doc->'attempts'->0->>'startedAt') as first,
               max(e.doc->>'endedAt') as last
        from kitaru_executions e join kitaru_calls c on c.exec_id = e.id where e.id = any($1)`,
@@ -49,7 +50,7 @@ async function once(url: string, workers: number, perRun: number): Promise<numbe
   } finally {
     for (const p of procs) p.kill('SIGTERM');
     await Promise.all(procs.map((p) => new Promise((r) => p.on('close', r))));
-    await db.end();
+    await watch.end();
     await store.close();
   }
 }

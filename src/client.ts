@@ -3,7 +3,7 @@ import type { Flow } from './flow.js';
 import { getExecution, getLogs, type ListFilter, listExecutions } from './queries.js';
 import { startReplay } from './replay.js';
 import type { ReplayOptions } from './runtime/replay-plan.js';
-import { openStore } from './store/open-store.js';
+import { resolveStore } from './store/drivers.js';
 import type { Store } from './store/store.js';
 import type { LogEntry } from './store/types.js';
 import type { Execution, ExecutionOf, ExecutionSummary } from './views.js';
@@ -44,10 +44,14 @@ export class KitaruClient {
   };
 
   constructor(options: KitaruClientOptions = {}) {
+    const url = typeof options.store === 'string' ? options.store : process.env.KITARU_STORE;
     const store =
       typeof options.store === 'object'
         ? options.store
-        : openStore(options.dir, options.store ?? process.env.KITARU_STORE);
+        : resolveStore({
+            ...(options.dir === undefined ? {} : { dir: options.dir }),
+            ...(url ? { url } : {}),
+          });
     const onWarning = options.onWarning ?? ((m: string) => process.stderr.write(`kitaru: warning: ${m}\n`));
     this.executions = {
       // The typed form only narrows the result's type, on the caller's word (see ExecutionOf).

@@ -4,6 +4,8 @@ import { FLOW_BRAND, type FlowDef } from './runtime/definitions.js';
 import { startExecution } from './runtime/execute-flow.js';
 import { intOption, knownKeys, resolveName } from './runtime/options.js';
 import { currentScope, state } from './runtime/state.js';
+import { defaultStore } from './store/drivers.js';
+import type { Store } from './store/store.js';
 
 /** Options of `flow(options, fn)`. */
 export interface FlowOptions {
@@ -21,11 +23,25 @@ export interface FlowRun<R> {
   wait(): Promise<R>;
 }
 
+/** Options of `flow.with(options)`. */
+export interface FlowRunOptions {
+  /**
+   * The store to record to, for example `createMemoryStore()` or `createJsonFolderStore(dir)`.
+   * @default `KITARU_STORE`, else the folder `KITARU_DIR` or the nearest `.kitaru/` locates
+   */
+  store?: Store;
+}
+
 /** A flow: calling it runs a new execution and resolves to its return value. */
 export interface Flow<A extends unknown[], R> {
   (...args: A): Promise<Awaited<R>>;
   /** Starts a new execution and returns its handle at once. */
   run(...args: A): FlowRun<Awaited<R>>;
+  /**
+   * The same flow, run with these options.
+   * @example const h = myFlow.with({ store: createMemoryStore() }).run(url);
+   */
+  with(options: FlowRunOptions): Pick<Flow<A, R>, 'run'>;
   /** The flow's name. */
   readonly flowName: string;
 }
@@ -73,12 +89,22 @@ export function flow(first: unknown, second?: unknown): Flow<unknown[], unknown>
     if (!byName) state.flows.set(def.file, (byName = new Map()));
     byName.set(name, def);
   }
-  const run = (...args: unknown[]) => {
-    guard(name);
-    return def.start({ args });
-  };
+  const runWith =
+    (runOptions: FlowRunOptions) =>
+    (...args: unknown[]) => {
+      guard(name);
+      return def.start({ args, store: runOptions.store ?? defaultStore() });
+    };
+  const run = runWith({});
   const f = (...args: unknown[]) => run(...args).wait();
   f.run = run;
+  f.with = (runOptions: FlowRunOptions) => {
+    if (typeof runOptions !== 'object' || runOptions === null) {
+      throw new KitaruUsageError(`flow ${name}: .with() takes an options object, such as { store }.`);
+    }
+    knownKeys('flow', name, runOptions, ['store']);
+    return { run: runWith(runOptions) };
+  };
   Object.defineProperty(f, 'flowName', { value: name, enumerable: true });
   Object.defineProperty(f, 'name', { value: name });
   Object.defineProperty(f, FLOW_BRAND, { value: def });

@@ -16,7 +16,7 @@ export {
   KitaruStoreError,
   KitaruUsageError,
 } from './errors.js';
-export { type Flow, type FlowOptions, type FlowRun, flow } from './flow.js';
+export { type Flow, type FlowOptions, type FlowRun, type FlowRunOptions, flow } from './flow.js';
 export type { ListFilter } from './queries.js';
 export type { KitaruFuture } from './runtime/future.js';
 export type { ReplayOptions } from './runtime/replay-plan.js';

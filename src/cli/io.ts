@@ -1,6 +1,6 @@
 import { Chalk, type ChalkInstance } from 'chalk';
 import { KitaruUsageError } from '../errors.js';
-import { isPostgresUrl, openStore } from '../store/open-store.js';
+import { isPostgresUrl, resolveStore } from '../store/drivers.js';
 import type { Store } from '../store/store.js';
 
 /** What every command gets: global options and the two output streams. */
@@ -65,15 +65,15 @@ export function createIO(options: {
   };
 }
 
-/** The store a command works on: `--store`, else `--dir`, else the environment (see openStore). */
+/** The store a command works on: `--store`, else `--dir`, else the environment (see resolveStore). */
 export function storeOf(io: CliIO): Store {
   if (io.storeUrl !== undefined && !isPostgresUrl(io.storeUrl)) {
     throw new KitaruUsageError(
       `--store takes a postgres:// URL, got "${io.storeUrl}"; for a folder use --dir.`,
     );
   }
-  // --store wins over --dir; KITARU_STORE yields to --dir (see openStore).
-  return io.storeUrl !== undefined
-    ? openStore(undefined, io.storeUrl)
-    : openStore(io.dir, process.env.KITARU_STORE);
+  // --store wins over --dir; KITARU_STORE yields to --dir.
+  if (io.storeUrl !== undefined) return resolveStore({ url: io.storeUrl });
+  const url = process.env.KITARU_STORE;
+  return resolveStore({ ...(io.dir === undefined ? {} : { dir: io.dir }), ...(url ? { url } : {}) });
 }

@@ -1,6 +1,6 @@
 import type { Runner } from 'graphile-worker';
+import type { Database } from '../store/database.js';
 import { loadPeer } from '../store/postgres/load-peer.js';
-import type { PostgresStore } from '../store/postgres/postgres-store.js';
 import type { JobQueue } from './job-queue.js';
 
 /** The task name of kitaru's jobs in graphile-worker's tables. */
@@ -10,18 +10,18 @@ const TASK = 'kitaru_execution';
  * A JobQueue on graphile-worker (its own `graphile_worker` schema in the store's database). Chosen
  * over pg-boss after a spike here: jobs start in milliseconds (LISTEN/NOTIFY) where pg-boss 10
  * polls; see the README. graphile-worker loads only when a queue is used. Jobs are added with its
- * SQL function `add_job`, on the store's own connection, so that a job is added in the same
+ * SQL function `add_job`, on the store's connection (through its `Database`), so that a job is added in the same
  * statement as the change that calls for it.
  */
 export async function createGraphileQueue(
-  store: PostgresStore,
+  db: Database,
   onError: (message: string) => void,
 ): Promise<JobQueue> {
   const gw = await loadPeer('graphile-worker');
   const logger = new gw.Logger(() => (level, message) => {
     if (level === 'error') onError(message);
   });
-  const utils = await gw.makeWorkerUtils({ connectionString: store.url, logger });
+  const utils = await gw.makeWorkerUtils({ connectionString: db.url, logger });
   try {
     await utils.migrate();
   } finally {
@@ -34,11 +34,11 @@ export async function createGraphileQueue(
   return {
     jobSql,
     async enqueue(execId) {
-      await store.sql('queue job', `select ${jobSql('$1')}`, [execId]);
+      await db.query('queue job', `select ${jobSql('$1')}`, [execId]);
     },
     async work(concurrency, handler) {
       runner = await gw.run({
-        connectionString: store.url,
+        connectionString: db.url,
         concurrency,
         noHandleSignals: true,
         pollInterval: 2000,

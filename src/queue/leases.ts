@@ -1,8 +1,8 @@
-import type { PostgresStore } from '../store/postgres/postgres-store.js';
+import type { Database } from '../store/database.js';
 import type { CallRecord } from '../store/types.js';
 
 /**
- * Leases on executions, kept in `kitaru_leases` beside the store's tables. A worker holds an
+ * Leases on executions, kept in the queue's `kitaru_leases` beside the store's tables. A worker holds an
  * execution while its lease is renewed (heartbeats); once it lapses, any worker may take it.
  */
 export interface Leases {
@@ -11,8 +11,11 @@ export interface Leases {
   /** Renews the lease; false if this claim no longer holds it. */
   renew(execId: string, token: string): Promise<boolean>;
   release(execId: string, token: string): Promise<void>;
-  /** Releases the lease and queues a job for the execution, in one statement. */
-  releaseAndQueue(execId: string, token: string): Promise<void>;
+  /**
+   * Hands the execution back: recorded `queued` again, the lease released and a job queued, in
+   * one transaction.
+   */
+  handBack(execId: string, token: string): Promise<void>;
   /**
    * Deletes lapsed leases and queues a job for each of their executions, in one statement; returns
    * their ids (each reaped by one caller).
@@ -36,7 +39,7 @@ export interface InterruptedAttempt {
 
 /** Leases for `owner` (a worker's name) lasting `leaseMs`. */
 export function createLeases(
-  store: PostgresStore,
+  db: Database,
   owner: string,
   leaseMs: number,
   jobSql: (execId: string) => string,
@@ -48,7 +51,7 @@ export function createLeases(
       // The lease row names this claim, not just the worker: a later claim of the same execution
       // by the same worker is a different lease.
       const token = `${owner}#${++claims}`;
-      const { rowCount } = await store.sql(
+      const { rowCount } = await db.query(
         'claim lease',
         `insert into kitaru_leases (exec_id, owner, expires_at)
          values ($1, $2, now() + make_interval(secs => $3))
@@ -59,7 +62,7 @@ export function createLeases(
       return rowCount === 1 ? token : null;
     },
     async renew(execId, token) {
-      const { rowCount } = await store.sql(
+      const { rowCount } = await db.query(
         'renew lease',
         `update kitaru_leases set expires_at = now() + make_interval(secs => $3)
          where exec_id = $1 and owner = $2`,
@@ -68,20 +71,23 @@ export function createLeases(
       return rowCount === 1;
     },
     async release(execId, token) {
-      await store.sql('release lease', 'delete from kitaru_leases where exec_id = $1 and owner = $2', [
+      await db.query('release lease', 'delete from kitaru_leases where exec_id = $1 and owner = $2', [
         execId,
         token,
       ]);
     },
-    async releaseAndQueue(execId, token) {
-      await store.sql(
-        'hand back',
-        `with d as (delete from kitaru_leases where exec_id = $1 and owner = $2) select ${jobSql('$1')}`,
-        [execId, token],
-      );
+    async handBack(execId, token) {
+      await db.transaction(async (tx) => {
+        await tx.updateExecution(execId, { status: 'queued' });
+        await tx.query(
+          'hand back',
+          `with d as (delete from kitaru_leases where exec_id = $1 and owner = $2) select ${jobSql('$1')}`,
+          [execId, token],
+        );
+      });
     },
     async reap() {
-      const { rows } = await store.sql<{ exec_id: string }>(
+      const { rows } = await db.query<{ exec_id: string }>(
         'reap leases',
         `with r as (delete from kitaru_leases where expires_at < now() returning exec_id)
          select r.exec_id, ${jobSql('r.exec_id')} from r`,
@@ -89,7 +95,7 @@ export function createLeases(
       return rows.map((r) => r.exec_id);
     },
     async attemptStarted(execId, record, attempt, startedAt) {
-      await store.sql(
+      await db.query(
         'attempt started',
         `insert into kitaru_inflight (exec_id, seq, attempt, started_at, owner, doc)
          values ($1, $2, $3, $4, $5, $6)
@@ -99,7 +105,7 @@ export function createLeases(
       );
     },
     async interrupted(execId, calls) {
-      const { rows } = await store.sql<{
+      const { rows } = await db.query<{
         attempt: number;
         started_at: string;
         owner: string;
@@ -125,7 +131,7 @@ export function createLeases(
       return out;
     },
     async clearInflight(execId, everyone = false) {
-      await store.sql(
+      await db.query(
         'clear inflight',
         'delete from kitaru_inflight where exec_id = $1 and (owner = $2 or $3)',
         [execId, owner, everyone],

@@ -1,27 +1,35 @@
 import { KitaruUsageError } from '../errors.js';
-import type { FlowDef } from '../runtime/definitions.js';
 import { newExecutionRecord } from '../runtime/execute-flow.js';
 import { newExecutionId } from '../runtime/ids.js';
 import type { ReplayPlan } from '../runtime/replay-plan.js';
+import type { FlowDef } from '../runtime/types.js';
 import { encodeValue } from '../serialization.js';
-import type { PostgresStore } from '../store/postgres/postgres-store.js';
+import type { Database } from '../store/database.js';
+import { loadPeer } from '../store/postgres/load-peer.js';
 import type { Store } from '../store/store.js';
 import { createGraphileQueue } from './graphile-queue.js';
 import type { JobQueue } from './job-queue.js';
+import { QUEUE_MIGRATIONS, QUEUE_VERSION_TABLE } from './schema.js';
 
-/** The store as a Postgres store, or a usage error saying queue mode needs one. */
-export function queueStore(store: Store, what: string): PostgresStore {
-  if (store.kind !== 'postgres') {
+/**
+ * The database the store lives in, with the queue's tables ready; a usage error saying queue mode
+ * needs a Postgres store when the store lives in none.
+ */
+export async function queueDatabase(store: Store, what: string): Promise<Database> {
+  if (!store.database) {
     throw new KitaruUsageError(
       `${what} needs a Postgres store: give --store postgres://... or set KITARU_STORE (the store here is the folder ${store.location}).`,
     );
   }
-  return store as PostgresStore;
+  await loadPeer('graphile-worker'); // named before connecting, if it is missing
+  const db = await store.database();
+  await db.migrate(QUEUE_VERSION_TABLE, QUEUE_MIGRATIONS);
+  return db;
 }
 
 /** The job queue in the store's database. */
-export function openQueue(store: PostgresStore, onError: (message: string) => void): Promise<JobQueue> {
-  return createGraphileQueue(store, onError);
+export function openQueue(db: Database, onError: (message: string) => void): Promise<JobQueue> {
+  return createGraphileQueue(db, onError);
 }
 
 /**
@@ -29,7 +37,8 @@ export function openQueue(store: PostgresStore, onError: (message: string) => vo
  * once. With `plan`, the execution is a replay that a worker will run.
  */
 export async function submitExecution(
-  store: PostgresStore,
+  store: Store,
+  db: Database,
   queue: JobQueue,
   def: FlowDef,
   args: unknown[],
@@ -38,12 +47,10 @@ export async function submitExecution(
   const execId = newExecutionId();
   const encoded = encodeValue(args, 'args', `flow ${def.name}`);
   const record = newExecutionRecord(def, store, execId, encoded, plan, 'queued');
-  // The record and its job in one statement: an execution is never queued without a job.
-  await store.sql(
-    'submit execution',
-    `with e as (insert into kitaru_executions (id, doc) values ($1, $2) returning id)
-     select ${queue.jobSql('e.id')} from e`,
-    [execId, JSON.stringify(record)],
-  );
+  // The record and its job in one transaction: an execution is never queued without a job.
+  await db.transaction(async (tx) => {
+    await tx.createExecution(record);
+    await tx.query('queue job', `select ${queue.jobSql('$1')}`, [execId]);
+  });
   return execId;
 }

@@ -5,16 +5,19 @@ import { interruptedAttempt } from '../runtime/attempts.js';
 import { planFromRecord } from '../runtime/replay-plan.js';
 import type { ExecutionHandle } from '../runtime/types.js';
 import { decodeValue } from '../serialization.js';
+import type { Database } from '../store/database.js';
 import { hasEnded } from '../store/liveness.js';
-import type { PostgresStore } from '../store/postgres/postgres-store.js';
 import { resolveFlowFile } from '../store/project-root.js';
+import type { Store } from '../store/store.js';
 import type { CallRecord, ExecutionRecord } from '../store/types.js';
 import type { JobQueue } from './job-queue.js';
 import { createLeases, type Leases } from './leases.js';
 
 /** Options of `kitaru worker`. */
 export interface WorkerOptions {
-  store: PostgresStore;
+  store: Store;
+  /** The database the store lives in (the queue's tables are beside the store's). */
+  db: Database;
   queue: JobQueue;
   /** Executions run at once. @default 4 */
   concurrency?: number;
@@ -62,7 +65,7 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
   const concurrency = options.concurrency ?? 4;
   const say = options.onEvent ?? (() => {});
   const name = `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`;
-  const leases = createLeases(store, name, leaseMs, queue.jobSql);
+  const leases = createLeases(options.db, name, leaseMs, queue.jobSql);
   const claims = new Map<string, Claim>();
   let stopping = false;
 
@@ -193,8 +196,7 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
       handing.push(
         (async () => {
           try {
-            await store.updateExecution(claim.execId, { status: 'queued' });
-            await leases.releaseAndQueue(claim.execId, claim.token);
+            await leases.handBack(claim.execId, claim.token);
             say(`execution ${claim.execId} handed back`);
           } finally {
             claim.release();
@@ -230,7 +232,7 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
  * (it was killed, or handed the execution back mid-attempt); returns the calls as they now stand.
  */
 async function recordInterrupted(
-  store: PostgresStore,
+  store: Store,
   leases: Leases,
   record: ExecutionRecord,
   calls: CallRecord[],

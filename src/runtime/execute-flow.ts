@@ -1,7 +1,6 @@
 import { hostname } from 'node:os';
 import { type ErrorRecord, errorToRecord, isDeterministic, KitaruExecutionError } from '../errors.js';
 import { decodeValue, encodeValue, type Json } from '../serialization.js';
-import { openStore } from '../store/open-store.js';
 import { recordFlowFile } from '../store/project-root.js';
 import type { Store } from '../store/store.js';
 import { type CallRecord, type ExecutionRecord, SCHEMA_VERSION } from '../store/types.js';
@@ -115,7 +114,7 @@ function newRunState(def: FlowDef, options: StartOptions, store: Store, execId: 
 /** Starts an execution of `def` and returns its handle at once. */
 export function startExecution(def: FlowDef, options: StartOptions): ExecutionHandle {
   installConsoleCapture();
-  const store = options.store ?? openStore(options.dir);
+  const { store } = options;
   const resume = options.resume;
   const execId = resume ? resume.record.id : newExecutionId();
   const args = encodeValue(options.args, 'args', `flow ${def.name}`);

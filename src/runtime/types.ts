@@ -34,10 +34,8 @@ export type AttemptStartHook = (record: CallRecord, attempt: number, startedAt: 
 export interface StartOptions {
   /** Positional flow arguments. */
   args: unknown[];
-  /** The store to write to; default: the one `dir` (or the environment) locates. */
-  store?: Store;
-  /** Store folder, as `--dir`. */
-  dir?: string;
+  /** The store to write to, chosen by the caller (the CLI, the client, `flow()`'s default). */
+  store: Store;
   /** Present for a replay. */
   plan?: ReplayPlan;
   observer?: RunObserver;

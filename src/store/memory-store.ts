@@ -19,8 +19,8 @@ export function createMemoryStore(): Store {
   }
 
   return {
-    kind: 'memory',
     location: ':memory:',
+    flowFileRoot: () => null,
     async createExecution(record) {
       executions.set(record.id, { record: structuredClone(record), calls: new Map(), logs: [] });
     },

@@ -1,4 +1,5 @@
 import type { KitaruStoreError } from '../errors.js';
+import type { Database } from './database.js';
 import type { CallRecord, ExecutionRecord, ExecutionSummaryRecord, LogEntry } from './types.js';
 
 /** What `listExecutions` keeps and how many it needs. */
@@ -12,10 +13,16 @@ export interface ListOptions {
  * contract suite (`test/store/contract.ts`). Values are already encoded when they get here.
  */
 export interface Store {
-  /** `json-folder`, `memory`, ... */
-  readonly kind: string;
-  /** Where the records are (a folder for the JSON store). */
+  /** Where the records are, to show (a folder, or a database URL without its password). */
   readonly location: string;
+  /**
+   * The folder that flow files are recorded relative to, for a flow file near `near` (when
+   * writing) or the current directory (when reading): the folder holding `.kitaru/`, or a project
+   * root for a database shared by checkouts; null to record them as they are.
+   */
+  flowFileRoot(near: string): string | null;
+  /** The database the store lives in, for the job queue beside it; absent for other stores. */
+  database?(): Promise<Database>;
   createExecution(record: ExecutionRecord): Promise<void>;
   /** Merges `patch` into the execution document; also makes earlier call writes durable. */
   updateExecution(id: string, patch: Partial<ExecutionRecord>): Promise<void>;

@@ -119,3 +119,50 @@ describe('the postgres store', () => {
     assert.equal(JSON.stringify(doc.output), '{"z":1,"a":2}');
   });
 });
+
+describe('the database under the store, as the queue uses it', () => {
+  it('gives the queue its own tables and version row, beside the store', async () => {
+    const { queueDatabase } = await import('../../src/queue/submit.js');
+    const store = createPostgresStore(url);
+    stores.push(store);
+    const db = await queueDatabase(store, 'the test');
+    const { rows } = await db.query<{ version: number }>('read', 'select version from kitaru_queue_schema');
+    assert.deepEqual(rows, [{ version: 1 }]);
+    const tables = await db.query<{ n: number }>(
+      'tables',
+      "select count(*)::int as n from information_schema.tables where table_name in ('kitaru_leases', 'kitaru_inflight')",
+    );
+    assert.equal(tables.rows[0]?.n, 2);
+    // Opening it again (another worker) changes nothing.
+    await queueDatabase(createPostgresStore(url), 'the test');
+  });
+
+  it('runs store writes and its own statements in one transaction: all or nothing', async () => {
+    const store = createPostgresStore(url);
+    stores.push(store);
+    assert.ok(store.database, 'a Postgres store lives in a database');
+    const db = await store.database();
+    await assert.rejects(
+      db.transaction(async (tx) => {
+        await tx.createExecution(execution('tx-rolled-back', []));
+        await tx.query('fail', 'select 1/0');
+      }),
+      { name: 'KitaruStoreError', message: /division by zero/ },
+    );
+    await assert.rejects(store.getExecution('tx-rolled-back'), { name: 'KitaruNotFoundError' });
+    await db.transaction(async (tx) => {
+      await tx.createExecution(execution('tx-committed', []));
+      await tx.updateExecution('tx-committed', { status: 'queued' });
+    });
+    assert.equal((await store.getExecution('tx-committed')).status, 'queued');
+  });
+
+  it('a folder or memory store offers no database: queue mode says it needs Postgres', async () => {
+    const { queueDatabase } = await import('../../src/queue/submit.js');
+    const { createMemoryStore } = await import('../../src/store/memory-store.js');
+    await assert.rejects(queueDatabase(createMemoryStore(), '--queue'), {
+      name: 'KitaruUsageError',
+      message: /--queue needs a Postgres store/,
+    });
+  });
+});

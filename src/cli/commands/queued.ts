@@ -1,14 +1,13 @@
 import { getExecution } from '../../queries.js';
-import type { JobQueue } from '../../queue/job-queue.js';
-import { openQueue, queueStore } from '../../queue/submit.js';
-import type { PostgresStore } from '../../store/postgres/postgres-store.js';
+import type { ReplayPlan } from '../../runtime/replay-plan.js';
+import type { FlowDef } from '../../runtime/types.js';
 import type { Store } from '../../store/store.js';
 import type { CliIO } from '../io.js';
 import { signalExitCode } from '../signals.js';
 import { waitForQueued } from './finish-run.js';
 
 /**
- * `run --queue` and `replay --queue`: `submit` records and queues the execution; its id is
+ * `run --queue` and `replay --queue`: records and queues an execution of `what`; its id is
  * printed at once (status `queued`). With `wait`, waits for a worker to end it and exits like `run`.
  */
 export async function queueAndReport(
@@ -17,13 +16,15 @@ export async function queueAndReport(
   command: 'run' | 'replay',
   wait: boolean,
   label: string,
-  submit: (store: PostgresStore, queue: JobQueue) => Promise<string>,
+  what: { def: FlowDef; args: unknown[]; plan?: ReplayPlan },
 ): Promise<number> {
-  const pgStore = queueStore(store, '--queue');
-  const queue = await openQueue(pgStore, (m) => io.err(io.color.yellow(`warning: queue: ${m}`)));
+  // The queue loads only here: a project on a folder store never pays for it.
+  const { openQueue, queueDatabase, submitExecution } = await import('../../queue/submit.js');
+  const db = await queueDatabase(store, '--queue');
+  const queue = await openQueue(db, (m) => io.err(io.color.yellow(`warning: queue: ${m}`)));
   let execId: string;
   try {
-    execId = await submit(pgStore, queue);
+    execId = await submitExecution(store, db, queue, what.def, what.args, what.plan);
   } finally {
     await queue.stop();
   }

@@ -1,4 +1,3 @@
-import { submitExecution } from '../../queue/submit.js';
 import { prepareReplay, startPreparedReplay } from '../../replay.js';
 import type { ReplayOptions } from '../../runtime/replay-plan.js';
 import { argsCountWarning } from '../args-warning.js';
@@ -40,9 +39,11 @@ export async function replayCommand(
   if (warning) onWarning(warning);
   if (options.queue) {
     const label = `replay of ${prepared.sourceExecId}`;
-    return queueAndReport(io, store, 'replay', Boolean(options.wait), label, (pg, queue) =>
-      submitExecution(pg, queue, prepared.def, prepared.args, prepared.plan),
-    );
+    return queueAndReport(io, store, 'replay', Boolean(options.wait), label, {
+      def: prepared.def,
+      args: prepared.args,
+      plan: prepared.plan,
+    });
   }
   const progress = await createProgress(io, { verbose: Boolean(options.verbose) });
   const observer = announcing(io, progress.observer, (e) => `replay of ${e.sourceExecId}`);

@@ -1,5 +1,4 @@
 import { loadFlowFile, pickFlow } from '../../loader.js';
-import { submitExecution } from '../../queue/submit.js';
 import { argsCountWarning } from '../args-warning.js';
 import { type CliIO, storeOf } from '../io.js';
 import { parseFlowArgs } from '../parse-input.js';
@@ -33,9 +32,7 @@ export async function runCommand(
   const args = given?.values ?? [];
   const store = storeOf(io);
   if (options.queue) {
-    return queueAndReport(io, store, 'run', Boolean(options.wait), `flow ${def.name}`, (pg, queue) =>
-      submitExecution(pg, queue, def, args),
-    );
+    return queueAndReport(io, store, 'run', Boolean(options.wait), `flow ${def.name}`, { def, args });
   }
   const progress = await createProgress(io, { verbose: Boolean(options.verbose) });
   const observer = announcing(io, progress.observer, () => `flow ${def.name}`);

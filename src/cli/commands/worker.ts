@@ -1,6 +1,4 @@
 import { KitaruUsageError } from '../../errors.js';
-import { openQueue, queueStore } from '../../queue/submit.js';
-import { startWorker } from '../../queue/worker.js';
 import { type CliIO, storeOf } from '../io.js';
 import { signalExitCode } from '../signals.js';
 
@@ -29,13 +27,17 @@ export async function workerCommand(io: CliIO, options: WorkerCommandOptions): P
   }
   const leaseMs = seconds(options.lease, '--lease', 1) * 1000;
   const graceMs = seconds(options.grace, '--grace', 0) * 1000;
-  const store = queueStore(storeOf(io), 'kitaru worker');
+  const store = storeOf(io);
+  // The queue loads only here: a project on a folder store never pays for it.
+  const { queueDatabase, openQueue } = await import('../../queue/submit.js');
+  const { startWorker } = await import('../../queue/worker.js');
+  const db = await queueDatabase(store, 'kitaru worker');
   const say = (line: string) => io.err(`${new Date().toISOString()} ${line}`);
   // The store's idle connection does not hold the process open; the worker does, until it stops.
   const keepAlive = setInterval(() => {}, 1 << 30);
   try {
-    const queue = await openQueue(store, (m) => say(`queue: ${m}`));
-    const worker = await startWorker({ store, queue, concurrency, leaseMs, onEvent: say });
+    const queue = await openQueue(db, (m) => say(`queue: ${m}`));
+    const worker = await startWorker({ store, db, queue, concurrency, leaseMs, onEvent: say });
     const signal = await new Promise<NodeJS.Signals>((resolve) => {
       process.once('SIGINT', resolve);
       process.once('SIGTERM', resolve);
@@ -52,7 +54,7 @@ export async function workerCommand(io: CliIO, options: WorkerCommandOptions): P
     await worker.stop(graceMs);
     process.off('SIGINT', now);
     process.off('SIGTERM', now);
-    await store.close();
+    await store.close?.();
     say('worker stopped');
     if (io.json) io.out(JSON.stringify({ command: 'worker', worker: { name: worker.name, signal } }));
     return signalExitCode(signal);

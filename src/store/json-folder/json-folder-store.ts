@@ -1,5 +1,6 @@
 import { existsSync, readdirSync, rmSync, statSync, unlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { dirname } from 'node:path';
 import { Low } from 'lowdb';
 import { KitaruNotFoundError, KitaruStoreError } from '../../errors.js';
 import { fsyncWanted, syncDir, tempOwner, writeFileAtomicSync } from '../atomic-write.js';
@@ -178,8 +179,8 @@ export function createJsonFolderStore(root: string): Store {
   }
 
   return {
-    kind: 'json-folder',
     location: root,
+    flowFileRoot: () => dirname(root),
 
     async createExecution(record) {
       prepareForWrites();

@@ -1,66 +1,24 @@
 import type pg from 'pg';
 import { KitaruNotFoundError, KitaruStoreError } from '../../errors.js';
+import type { Database, Query, Transaction } from '../database.js';
+import { projectRoot } from '../project-root.js';
 import type { Store } from '../store.js';
 import type { CallRecord, ExecutionRecord, ExecutionSummaryRecord, LogEntry } from '../types.js';
 import { loadPeer } from './load-peer.js';
-import { migrate } from './schema.js';
+import { redact } from './redact.js';
+import { MIGRATIONS, migrate } from './schema.js';
 
-/**
- * An idle connection must not keep a finished process alive, but one with a query in flight must:
- * the socket is ref'ed while queries run and unref'ed when none is left.
- */
-function socketOf(c: pg.Client): { ref(): void; unref(): void } | undefined {
-  return (c as unknown as { connection?: { stream?: { ref(): void; unref(): void } } }).connection?.stream;
-}
-
-function unrefClient(c: pg.Client): void {
-  const socket = socketOf(c);
-  if (!socket) return;
-  let active = 0;
-  const original = c.query.bind(c) as (...a: unknown[]) => Promise<unknown>;
-  socket.unref();
-  (c as unknown as { query: (...a: unknown[]) => Promise<unknown> }).query = (...args: unknown[]) => {
-    if (active++ === 0) socket.ref();
-    const done = () => {
-      if (--active === 0) socket.unref();
-    };
-    const result = original(...args);
-    result.then(done, done);
-    return result;
-  };
-}
-
-/** The URL without its password, to show. */
-function redact(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return 'postgres';
-  }
-}
+/** `pg.Client` keeps its socket from holding the process open with `unref()` (not in its types). */
+type Client = pg.Client & { ref(): void; unref(): void };
 
 /**
  * A Store on PostgreSQL, for many processes and machines: the same records as the JSON-folder
  * store (same encoding), one row per execution and per call. One round trip per checkpoint; a
  * completed call is never overwritten (the first completed record wins).
  */
-export interface PostgresStore extends Store {
-  close(): Promise<void>;
-  /** Runs a named statement on the store's connection (queue mode keeps its tables beside). */
-  sql<R extends pg.QueryResultRow>(
-    what: string,
-    text: string,
-    values?: unknown[],
-  ): Promise<pg.QueryResult<R>>;
-  /** The database URL. */
-  readonly url: string;
-}
-
-export function createPostgresStore(url: string): PostgresStore {
-  let client: pg.Client | undefined;
-  let ready: Promise<pg.Client> | undefined;
+export function createPostgresStore(url: string): Store & { close(): Promise<void> } {
+  let client: Client | undefined;
+  let ready: Promise<Client> | undefined;
 
   const fail = (what: string, err: unknown): never => {
     if ((err as { name?: string }).name?.startsWith('Kitaru')) throw err;
@@ -82,28 +40,46 @@ export function createPostgresStore(url: string): PostgresStore {
     return serially(() => send<R>(what, text, values));
   }
 
-  async function send<R extends pg.QueryResultRow>(what: string, text: string, values: unknown[]) {
-    // The driver loads on first use, so that a run on the JSON store never pays for it.
-    // One connection per store: a checkpoint costs one round trip on it, with no pool to check
-    // out from.
+  /**
+   * The store's one connection, opened (and the store's tables migrated) on first use: a
+   * checkpoint costs one round trip on it, with no pool to check out from.
+   */
+  function connection(): Promise<Client> {
     ready ??= (async () => {
       const { default: driver } = await loadPeer('pg');
-      const c = new driver.Client({ connectionString: url });
+      const c = new driver.Client({ connectionString: url }) as Client;
       c.on('error', () => {
         ready = undefined; // a lost connection is opened again on next use
       });
       await c.connect();
-      await migrate(c);
-      unrefClient(c);
+      await migrate(c, 'kitaru_schema', MIGRATIONS);
+      // An idle connection must not keep a finished process alive; one with a query in flight must.
+      c.unref();
       client = c;
       return c;
     })();
     ready.catch(() => {
       ready = undefined;
     });
+    return ready;
+  }
+
+  let active = 0;
+  /** Runs `fn` on the connection, which holds the process open meanwhile. */
+  async function holding<T>(fn: (c: Client) => Promise<T>): Promise<T> {
+    const c = await connection();
+    if (active++ === 0) c.ref();
+    try {
+      return await fn(c);
+    } finally {
+      if (--active === 0) c.unref();
+    }
+  }
+
+  async function send<R extends pg.QueryResultRow>(what: string, text: string, values: unknown[] = []) {
     try {
       // Named: each connection parses and plans a statement once, not on every checkpoint.
-      return await (await ready).query<R>({ name: `kitaru ${what}`, text, values });
+      return await holding((c) => c.query<R>({ name: `kitaru ${what}`, text, values }));
     } catch (err) {
       return fail(what, err);
     }
@@ -155,8 +131,14 @@ export function createPostgresStore(url: string): PostgresStore {
     );
   }
 
-  async function getDoc(id: string): Promise<ExecutionRecord> {
-    const { rows } = await query<{ doc: ExecutionRecord }>(
+  type Send = <R extends pg.QueryResultRow>(
+    what: string,
+    text: string,
+    values?: unknown[],
+  ) => Promise<pg.QueryResult<R>>;
+
+  async function getDoc(id: string, on: Send = query): Promise<ExecutionRecord> {
+    const { rows } = await on<{ doc: ExecutionRecord }>(
       'read execution',
       'select doc from kitaru_executions where id = $1',
       [id],
@@ -176,27 +158,70 @@ export function createPostgresStore(url: string): PostgresStore {
     return rows.map((r) => r.doc);
   }
 
-  return {
-    kind: 'postgres',
-    location: redact(url),
+  async function createOn(on: Send, record: ExecutionRecord): Promise<void> {
+    await on('create execution', 'insert into kitaru_executions (id, doc) values ($1, $2)', [
+      record.id,
+      JSON.stringify(record),
+    ]);
+  }
+
+  async function updateOn(on: Send, id: string, patch: Partial<ExecutionRecord>): Promise<void> {
+    // Merged in JS (not with jsonb ||), so nested values keep their key order.
+    const doc = Object.assign({}, await getDoc(id, on), patch);
+    await on('update execution', 'update kitaru_executions set doc = $2 where id = $1', [
+      id,
+      JSON.stringify(doc),
+    ]);
+  }
+
+  /** One transaction, in turn with every other statement: inside it, statements go straight out. */
+  function transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T> {
+    return serially(async () => {
+      await send('begin', 'begin', []);
+      try {
+        const out = await fn({
+          query: send as Query,
+          createExecution: (record) => createOn(send, record),
+          updateExecution: (id, patch) => updateOn(send, id, patch),
+        });
+        await send('commit', 'commit', []);
+        return out;
+      } catch (err) {
+        await send('rollback', 'rollback', []).catch(() => {});
+        throw err;
+      }
+    });
+  }
+
+  const database: Database = {
     url,
-    sql: query,
+    query: query as Query,
+    transaction,
+    async migrate(versionTable, migrations) {
+      await serially(async () => {
+        try {
+          await holding((c) => migrate(c, versionTable, migrations));
+        } catch (err) {
+          fail(`migrate ${versionTable}`, err);
+        }
+      });
+    },
+  };
 
-    async createExecution(record) {
-      await query('create execution', 'insert into kitaru_executions (id, doc) values ($1, $2)', [
-        record.id,
-        JSON.stringify(record),
-      ]);
+  return {
+    location: redact(url),
+    flowFileRoot: (near) => projectRoot(near),
+    database: async () => {
+      try {
+        await connection();
+      } catch (err) {
+        fail('connect', err);
+      }
+      return database;
     },
 
-    async updateExecution(id, patch) {
-      // Merged in JS (not with jsonb ||), so nested values keep their key order.
-      const doc = Object.assign({}, await getDoc(id), patch);
-      await query('update execution', 'update kitaru_executions set doc = $2 where id = $1', [
-        id,
-        JSON.stringify(doc),
-      ]);
-    },
+    createExecution: (record) => createOn(query, record),
+    updateExecution: (id, patch) => updateOn(query, id, patch),
 
     writeCall(execId, record) {
       const doc = record.origin === 'reused' ? { ...record, attempts: [] } : record;
@@ -274,7 +299,7 @@ export function createPostgresStore(url: string): PostgresStore {
     async close() {
       await tail; // statements already asked for go out first
       if (!client) return;
-      socketOf(client)?.ref(); // the goodbye must finish before the process may exit
+      client.ref(); // the goodbye must finish before the process may exit
       await client.end();
     },
   };

@@ -5,7 +5,7 @@ import type pg from 'pg';
  * (several processes may start at once). Documents are `json`, not `jsonb`, so values come back
  * with their keys in the order they were written, exactly as in the JSON-folder store.
  */
-const MIGRATIONS: string[] = [
+export const MIGRATIONS: readonly string[] = [
   `create table kitaru_executions (
      id text primary key,
      doc json not null
@@ -23,44 +23,40 @@ const MIGRATIONS: string[] = [
      doc json not null,
      primary key (exec_id, n)
    );`,
-  // Queue mode: the worker holding an execution and until when, and the attempts in flight
-  // (so that a worker taking over can record an interrupted attempt as failed).
-  `create table kitaru_leases (
-     exec_id text primary key references kitaru_executions (id) on delete cascade,
-     owner text not null,
-     expires_at timestamptz not null
-   );
-   create table kitaru_inflight (
-     exec_id text not null references kitaru_executions (id) on delete cascade,
-     seq integer not null,
-     attempt integer not null,
-     started_at text not null,
-     owner text not null,
-     doc json not null,
-     primary key (exec_id, seq)
-   );`,
+  // Version 2 made the queue's tables here; they belong to the queue now (src/queue/schema.ts),
+  // which creates them when missing. Kept as a step so that version numbers keep their meaning.
+  'select 1',
 ];
 
 /** The schema version this kitaru writes. */
 export const PG_SCHEMA_VERSION = MIGRATIONS.length;
 
-/** Brings the database's kitaru tables up to `PG_SCHEMA_VERSION`. */
-export async function migrate(client: pg.ClientBase): Promise<void> {
+/**
+ * Brings a set of tables up to date: `migrations[i]` takes it from version i to i + 1, the version
+ * kept in the one-row table `versionTable`. One transaction, under an advisory lock shared by every
+ * set (several processes may start at once).
+ */
+export async function migrate(
+  client: pg.ClientBase,
+  versionTable: string,
+  migrations: readonly string[],
+): Promise<void> {
+  if (!/^[a-z_]+$/.test(versionTable)) throw new Error(`bad version table name ${versionTable}`);
   await client.query('begin');
   try {
     await client.query('select pg_advisory_xact_lock(7402117)');
-    await client.query('create table if not exists kitaru_schema (version integer not null)');
-    const { rows } = await client.query<{ version: number }>('select version from kitaru_schema');
+    await client.query(`create table if not exists ${versionTable} (version integer not null)`);
+    const { rows } = await client.query<{ version: number }>(`select version from ${versionTable}`);
     let version = rows[0]?.version ?? 0;
-    if (version > PG_SCHEMA_VERSION) {
+    if (version > migrations.length) {
       throw new Error(
-        `the database's kitaru schema is version ${version}, newer than this kitaru (${PG_SCHEMA_VERSION}); upgrade kitaru`,
+        `the database's ${versionTable} is at version ${version}, newer than this kitaru (${migrations.length}); upgrade kitaru`,
       );
     }
-    if (rows.length === 0) await client.query('insert into kitaru_schema (version) values (0)');
-    for (; version < PG_SCHEMA_VERSION; version++) {
-      await client.query(MIGRATIONS[version] as string);
-      await client.query('update kitaru_schema set version = $1', [version + 1]);
+    if (rows.length === 0) await client.query(`insert into ${versionTable} (version) values (0)`);
+    for (; version < migrations.length; version++) {
+      await client.query(migrations[version] as string);
+      await client.query(`update ${versionTable} set version = $1`, [version + 1]);
     }
     await client.query('commit');
   } catch (err) {
