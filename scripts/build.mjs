@@ -31,4 +31,5 @@ await Promise.all([
   build({ ...common, entryPoints: ['src/index.ts'], outfile: 'dist/index.cjs', format: 'cjs' }),
 ]);
 execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
-writeFileSync('dist/index.d.ts', "export * from './types/index.js';\n");
+// Declarations keep the source layout (src/, and ui/format.js that the CLI shares with the page).
+writeFileSync('dist/index.d.ts', "export * from './types/src/index.js';\n");

@@ -58,8 +58,11 @@ export interface ExecutionSummary {
   checkpointCount: number;
 }
 
+/** An execution without its calls or their count (what a run prints at its end). */
+export type ExecutionHead = Omit<ExecutionSummary, 'checkpointCount'>;
+
 /** An execution with every call and attempt. */
-export interface Execution extends Omit<ExecutionSummary, 'checkpointCount'> {
+export interface Execution extends ExecutionHead {
   checkpoints: CheckpointView[];
 }
 
@@ -102,7 +105,7 @@ export function checkpointView(c: CallRecord, decode: boolean): CheckpointView {
 }
 
 /** An execution without its calls (what a run prints at its end). */
-export function headView(r: ExecutionRecord, decode: boolean): Omit<ExecutionSummary, 'checkpointCount'> {
+export function headView(r: ExecutionRecord, decode: boolean): ExecutionHead {
   const value = decode ? decodeValue : keep;
   return {
     id: r.id,

@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type Browser, chromium, type Page } from 'playwright-core';
+import { formatDuration, formatTime } from '../../ui/format.js';
 import { execIdOf, finished, kitaru, kitaruAsync, makeProject, repo, write } from '../e2e-project.js';
 
 // Screenshots of each step land here (the README shows copies of them from docs/screenshots/).
@@ -306,5 +307,23 @@ describe('kitaru ui in a real browser (Chromium through playwright-core)', () =>
     const outside = requests.filter((u) => !u.startsWith(base));
     assert.deepEqual(outside, [], 'every request goes to the kitaru ui server');
     assert.deepEqual(pageErrors, [], 'no script errors on the page');
+  });
+
+  it('shows durations and times exactly as the CLI prints them (one format module)', async () => {
+    await page.goto(base);
+    await page.locator('tbody tr').first().waitFor();
+    const list = (await (await fetch(`${base}api/executions`)).json()) as {
+      executions: { id: string; durationMs: number | null; createdAt: string }[];
+    };
+    for (const e of list.executions) {
+      const cells = await page.locator(`tr[data-id="${e.id}"] td`).allTextContents();
+      assert.equal(cells[4], formatDuration(e.durationMs), `duration of ${e.id}`);
+      assert.equal(cells[5], formatTime(e.createdAt), `creation time of ${e.id}`);
+    }
+    // The CLI's own table agrees, cell for cell.
+    const cli = kitaru(dir, ['list']).stdout;
+    for (const e of list.executions) {
+      assert.match(cli, new RegExp(`${e.id}.*${formatTime(e.createdAt)}\\s+${formatDuration(e.durationMs)}`));
+    }
   });
 });

@@ -1,7 +1,7 @@
 import { listExecutions } from '../../queries.js';
 import { type CliIO, storeOf } from '../io.js';
 import { parseCount } from '../parse-input.js';
-import { formatDuration, paintStatus, table } from '../render/format.js';
+import { formatDuration, formatTime, paintStatus, table } from '../render/format.js';
 
 /** `kitaru list [--flow] [--status] [--limit]`: newest first, 50 by default. */
 export async function listCommand(
@@ -28,7 +28,7 @@ export async function listCommand(
     e.flow.name,
     paintStatus(e.status, io.color),
     String(e.checkpointCount),
-    e.createdAt.replace('T', ' ').slice(0, 19),
+    formatTime(e.createdAt),
     formatDuration(e.durationMs),
     e.originalExecId ? `replay of ${e.originalExecId}` : '',
   ]);
