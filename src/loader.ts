@@ -28,25 +28,29 @@ function lineOf(file: string, needle: string): number | null {
   }
 }
 
+/** `x.ts:3: cannot find module './y'`, from a module-not-found error. */
+function describeMissingModule(message: string, file: string): string {
+  const spec = message.match(/Cannot find (?:module|package) '([^']+)'/)?.[1] ?? '?';
+  const from = message.match(/imported from (.+)$/m)?.[1] ?? message.match(/^- (.+)$/m)?.[1] ?? file;
+  let short = spec.startsWith('/') ? relative(resolve(from, '..'), spec) : spec;
+  if (spec.startsWith('/') && !short.startsWith('.')) short = `./${short}`;
+  const line = lineOf(from, short.replace(/^\.\//, '')) ?? lineOf(from, short);
+  return `${displayPath(from)}${line ? `:${line}` : ''}: cannot find module '${short}'`;
+}
+
 /** Turns a loader error into one line naming the file and line (`broken.ts:3: ...`). */
 function describeLoadError(err: unknown, file: string): string {
-  const e = err as { message?: string; stack?: string; code?: string; name?: string };
-  const message = String(e?.message ?? err);
+  const e = (err ?? {}) as { message?: string; stack?: string; code?: string; name?: string };
+  const message = String(e.message ?? err);
   const transform = message.match(/^(.+?):(\d+):(\d+): ERROR: (.*)$/m);
   if (transform)
     return `${displayPath(transform[1] as string)}:${transform[2]}: syntax error: ${transform[4]}`;
-  if (e?.code === 'ERR_MODULE_NOT_FOUND' || e?.code === 'MODULE_NOT_FOUND') {
-    const spec = message.match(/Cannot find (?:module|package) '([^']+)'/)?.[1] ?? '?';
-    const from = message.match(/imported from (.+)$/m)?.[1] ?? message.match(/^- (.+)$/m)?.[1] ?? file;
-    let short = spec.startsWith('/') ? relative(resolve(from, '..'), spec) : spec;
-    if (spec.startsWith('/') && !short.startsWith('.')) short = `./${short}`;
-    const line = lineOf(from, short.replace(/^\.\//, '')) ?? lineOf(from, short);
-    return `${displayPath(from)}${line ? `:${line}` : ''}: cannot find module '${short}'`;
-  }
+  if (e.code === 'ERR_MODULE_NOT_FOUND' || e.code === 'MODULE_NOT_FOUND')
+    return describeMissingModule(message, file);
   // The first frame outside kitaru: an error thrown by flow() or checkpoint() points at their caller.
-  const site = userFrame(e?.stack);
-  if (site) return `${siteText(site)}: ${e?.name ?? 'Error'}: ${message.split('\n')[0]}`;
-  return `${displayPath(file)}: ${e?.name ?? 'Error'}: ${message.split('\n')[0]}`;
+  const site = userFrame(e.stack);
+  const where = site ? siteText(site) : displayPath(file);
+  return `${where}: ${e.name ?? 'Error'}: ${message.split('\n')[0]}`;
 }
 
 /** What tsx can load as a module. */

@@ -129,31 +129,35 @@ function noOwnProps(obj: object, label: string, w: Walk): void {
   if (keys.length > 0) failHere(w, `${label} with its own properties (${keys.join(', ')})`);
 }
 
+function checkMap(obj: object, w: Walk): void {
+  noOwnProps(obj, 'a Map', w);
+  let i = 0;
+  for (const [k, v] of obj as Map<unknown, unknown>) {
+    checkChild(`<key ${i}>`, k, w);
+    checkChild(typeof k === 'string' ? k : `<value ${i}>`, v, w);
+    i++;
+  }
+}
+
+function checkSet(obj: object, w: Walk): void {
+  noOwnProps(obj, 'a Set', w);
+  let i = 0;
+  for (const v of obj as Set<unknown>) checkChild(`<item ${i++}>`, v, w);
+}
+
+function checkError(obj: Error, w: Walk): void {
+  checkProps(obj, w);
+  if (Object.hasOwn(obj, 'cause')) checkChild('cause', obj.cause, w);
+  if (obj instanceof AggregateError && Object.hasOwn(obj, 'errors')) checkChild('errors', obj.errors, w);
+}
+
 /** A value that is not plain JSON: storable (tagged) or a failure. */
 function checkRich(obj: object, proto: object, w: Walk): void {
-  if (proto === Map.prototype) {
-    noOwnProps(obj, 'a Map', w);
-    let i = 0;
-    for (const [k, v] of obj as Map<unknown, unknown>) {
-      checkChild(`<key ${i}>`, k, w);
-      checkChild(typeof k === 'string' ? k : `<value ${i}>`, v, w);
-      i++;
-    }
-  } else if (proto === Set.prototype) {
-    noOwnProps(obj, 'a Set', w);
-    let i = 0;
-    for (const v of obj as Set<unknown>) checkChild(`<item ${i++}>`, v, w);
-  } else if (proto === Date.prototype) {
-    checkProps(obj, w);
-  } else if (obj instanceof Error) {
-    checkProps(obj, w);
-    if (Object.hasOwn(obj, 'cause')) checkChild('cause', obj.cause, w);
-    if (obj instanceof AggregateError && Object.hasOwn(obj, 'errors')) checkChild('errors', obj.errors, w);
-  } else if (proto === RegExp.prototype) {
-    noOwnProps(obj, 'a RegExp', w);
-  } else if (proto === URL.prototype) {
-    noOwnProps(obj, 'a URL', w);
-  } else if (!isBinaryPrototype(proto)) {
-    failHere(w, describe(obj));
-  }
+  if (proto === Map.prototype) checkMap(obj, w);
+  else if (proto === Set.prototype) checkSet(obj, w);
+  else if (proto === Date.prototype) checkProps(obj, w);
+  else if (obj instanceof Error) checkError(obj, w);
+  else if (proto === RegExp.prototype) noOwnProps(obj, 'a RegExp', w);
+  else if (proto === URL.prototype) noOwnProps(obj, 'a URL', w);
+  else if (!isBinaryPrototype(proto)) failHere(w, describe(obj));
 }

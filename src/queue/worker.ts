@@ -125,20 +125,21 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
     }
   }
 
-  async function runClaimed(claim: Claim): Promise<void> {
+  /** Starts the flow of a claimed execution, resumed in place; null if it could not start. */
+  async function startClaimed(
+    claim: Claim,
+    record: ExecutionRecord,
+    calls: CallRecord[],
+  ): Promise<ExecutionHandle | null> {
     const { execId } = claim;
-    const record = await store.getExecution(execId);
-    if (hasEnded(record.status)) return;
-    const calls = await recordInterrupted(store, leases, record, await store.getCalls(execId));
-    let handle: ExecutionHandle;
     try {
       if (!record.flow.file) throw new Error(`execution ${execId} records no flow file`);
       const def = await findFlow(resolveFlowFile(store, record.flow.file), record.flow.name);
       const plan = record.replay
         ? planFromRecord(record.replay, await store.getCalls(record.replay.sourceExecId), calls)
         : undefined;
-      if (claim.letGo) return;
-      handle = def.start({
+      if (claim.letGo) return null;
+      return def.start({
         args: decodeValue(record.args) as unknown[],
         store,
         ...(plan ? { plan } : {}),
@@ -153,8 +154,17 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
         endedAt: new Date().toISOString(),
       });
       say(`execution ${execId} failed to start: ${(err as Error).message}`);
-      return;
+      return null;
     }
+  }
+
+  async function runClaimed(claim: Claim): Promise<void> {
+    const { execId } = claim;
+    const record = await store.getExecution(execId);
+    if (hasEnded(record.status)) return;
+    const calls = await recordInterrupted(store, leases, record, await store.getCalls(execId));
+    const handle = await startClaimed(claim, record, calls);
+    if (!handle) return;
     claim.handle = handle;
     if (claim.letGo) handle.abandon();
     handle.done.then(() => {

@@ -153,25 +153,37 @@ export async function runAttempts(
       preError === undefined
         ? await tryOnce(run, def, record, args, number)
         : failedBeforeRunning(number, preError);
-    if (isClosed(run)) throw cancelled(run, callId);
+    await recordAttempt(run, record, tried);
     const ok = tried.attempt.status === 'completed';
-    attempts.push(tried.attempt);
-    record.status = tried.attempt.status;
-    record.output = tried.output;
-    const written = writeCall(run, record);
-    if (written) await written;
-    const willRetry =
-      !ok && used + i < def.retries && !isDeterministic(tried.error) && run.phase === 'running';
+    const willRetry = !ok && used + i < def.retries && retryable(run, tried.error);
     report(run, record, tried, willRetry, started);
     if (ok) return tried.value;
-    if (!willRetry) {
-      if (typeof tried.error === 'object' && tried.error !== null) run.failedCalls.set(tried.error, callId);
-      throw tried.error;
-    }
+    if (!willRetry) throw failed(run, callId, tried.error);
     const delay = retryDelay(def.retryDelayMs, def.backoffFactor, i + 1);
     if (delay > 0) await sleep(delay);
     if (isClosed(run)) throw cancelled(run, callId);
   }
+}
+
+/** Adds an attempt to its call's record and writes the record (unless the run was cancelled). */
+async function recordAttempt(run: RunState, record: CallRecord, tried: Tried): Promise<void> {
+  if (isClosed(run)) throw cancelled(run, record.id);
+  record.attempts.push(tried.attempt);
+  record.status = tried.attempt.status;
+  record.output = tried.output;
+  const written = writeCall(run, record);
+  if (written) await written;
+}
+
+/** Whether an error may be retried: one from user code, while the flow attempt goes on. */
+function retryable(run: RunState, error: unknown): boolean {
+  return !isDeterministic(error) && run.phase === 'running';
+}
+
+/** The error a call fails with, noted so that `execution.error` can name the call. */
+function failed(run: RunState, callId: string, error: unknown): unknown {
+  if (typeof error === 'object' && error !== null) run.failedCalls.set(error, callId);
+  return error;
 }
 
 /** Tells the observer how an attempt ended, and how the call ended when it did. */

@@ -1,4 +1,4 @@
-import { createServer, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { isKitaruError } from '../errors.js';
 import type { Store } from '../store/store.js';
@@ -21,6 +21,57 @@ export interface UiServer {
  * Serves the page and a small JSON API over `store` on `host:port` (port 0: any free port).
  * Replays started from the page run in this process, with the same plan as the CLI.
  */
+function parseUrl(path: string | undefined): URL | null {
+  try {
+    return new URL(`http://localhost${(path ?? '/').replace(/^\/+/, '/')}`);
+  } catch {
+    return null;
+  }
+}
+
+/** Why a request is refused (status and message), or null. */
+function refusal(
+  req: IncomingMessage,
+  url: URL | null,
+  allowedHosts: Set<string> | null,
+): [number, string] | null {
+  // Only pages served from this server may use it: a page on another site (or a DNS name
+  // rebound to 127.0.0.1) must not read the store or start replays.
+  if (!fromThisPage(req, allowedHosts)) return [403, 'forbidden: not from this kitaru ui'];
+  if (!url) return [400, 'malformed request path'];
+  if (req.method === 'POST' && !/^application\/json\b/.test(req.headers['content-type'] ?? '')) {
+    return [415, 'POST bodies must be application/json'];
+  }
+  return null;
+}
+
+/** One of the page's files, or 404. */
+function serveFile(res: ServerResponse, file: { type: string; body: string | Buffer } | undefined): void {
+  if (!file) {
+    res.writeHead(404, { 'content-type': 'text/plain' });
+    res.end('not found');
+    return;
+  }
+  res.writeHead(200, { 'content-type': file.type, 'cache-control': 'no-cache' });
+  res.end(file.body);
+}
+
+/** An API failure as JSON: 404 for an unknown id, 400 for other kitaru errors, 500 otherwise. */
+function sendError(res: ServerResponse, err: unknown): void {
+  const known = isKitaruError(err);
+  const e = err as Error;
+  const status = !known ? 500 : e.name === 'KitaruNotFoundError' ? 404 : 400;
+  send(res, status, { error: { type: known ? e.name : 'Error', message: e.message } });
+}
+
+/** Whether a request comes from a page this server served (Host and Origin both say so). */
+function fromThisPage(req: IncomingMessage, allowedHosts: Set<string> | null): boolean {
+  const origin = req.headers.origin;
+  const hostHeader = req.headers.host ?? '';
+  if (allowedHosts !== null && !allowedHosts.has(hostHeader)) return false;
+  return origin === undefined || origin === `http://${hostHeader}`;
+}
+
 export async function startUiServer(options: {
   store: Store;
   port: number;
@@ -34,51 +85,21 @@ export async function startUiServer(options: {
   // address, the user chose to be reached by any name.
   let allowedHosts: Set<string> | null = new Set<string>();
   const server = createServer((req, res) => {
-    // Only pages served from this server may use it: a page on another site (or a DNS name
-    // rebound to 127.0.0.1) must not read the store or start replays.
-    const origin = req.headers.origin;
-    const hostHeader = req.headers.host ?? '';
-    if (
-      (allowedHosts !== null && !allowedHosts.has(hostHeader)) ||
-      (origin !== undefined && origin !== `http://${hostHeader}`)
-    ) {
-      send(res, 403, { error: { type: 'KitaruUsageError', message: 'forbidden: not from this kitaru ui' } });
-      return;
-    }
-    let url: URL;
-    try {
-      url = new URL(`http://localhost${(req.url ?? '/').replace(/^\/+/, '/')}`);
-    } catch {
-      send(res, 400, { error: { type: 'KitaruUsageError', message: 'malformed request path' } });
-      return;
-    }
-    if (req.method === 'POST' && !/^application\/json\b/.test(req.headers['content-type'] ?? '')) {
-      send(res, 415, {
-        error: { type: 'KitaruUsageError', message: 'POST bodies must be application/json' },
-      });
+    const url = parseUrl(req.url);
+    const refused = refusal(req, url, allowedHosts);
+    if (refused || !url) {
+      send(res, refused?.[0] ?? 400, { error: { type: 'KitaruUsageError', message: refused?.[1] ?? '' } });
       return;
     }
     if (url.pathname.startsWith('/api/')) {
       api(req, url).then(
         ([status, body]) => send(res, status, body),
-        (err) => {
-          const known = isKitaruError(err);
-          const e = err as Error;
-          const status = !known ? 500 : e.name === 'KitaruNotFoundError' ? 404 : 400;
-          send(res, status, { error: { type: known ? e.name : 'Error', message: e.message } });
-        },
+        (err) => sendError(res, err),
       );
       return;
     }
     const name = url.pathname === '/' ? 'index.html' : url.pathname.slice(1);
-    const file = files.get(name);
-    if (!file || req.method !== 'GET') {
-      res.writeHead(404, { 'content-type': 'text/plain' });
-      res.end('not found');
-      return;
-    }
-    res.writeHead(200, { 'content-type': file.type, 'cache-control': 'no-cache' });
-    res.end(file.body);
+    serveFile(res, req.method === 'GET' ? files.get(name) : undefined);
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

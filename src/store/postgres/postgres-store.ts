@@ -158,6 +158,18 @@ export function createPostgresStore(url: string): Store & { close(): Promise<voi
     return rows.map((r) => r.doc);
   }
 
+  /** Execution documents with their call counts, newest first: all of them, or the newest `limit`. */
+  async function newestRows(limit: number | undefined) {
+    const select = `select e.doc, (select count(*) from kitaru_calls c where c.exec_id = e.id) as calls
+         from kitaru_executions e order by e.id desc`;
+    type Row = { doc: ExecutionRecord; calls: string };
+    const { rows } =
+      limit === undefined
+        ? await query<Row>('list executions', select)
+        : await query<Row>('list newest executions', `${select} limit $1`, [limit]);
+    return rows;
+  }
+
   async function createOn(on: Send, record: ExecutionRecord): Promise<void> {
     await on('create execution', 'insert into kitaru_executions (id, doc) values ($1, $2)', [
       record.id,
@@ -259,16 +271,12 @@ export function createPostgresStore(url: string): Store & { close(): Promise<voi
       const executions: ExecutionSummaryRecord[] = [];
       // Without a filter, the limit goes to the database (the newest n rows, n counts).
       const limit = options.accept === undefined ? options.limit : undefined;
-      const { rows } = await query<{ doc: ExecutionRecord; calls: string }>(
-        limit === undefined ? 'list executions' : 'list newest executions',
-        `select e.doc, (select count(*) from kitaru_calls c where c.exec_id = e.id) as calls
-         from kitaru_executions e order by e.id desc${limit === undefined ? '' : ' limit $1'}`,
-        limit === undefined ? [] : [limit],
-      );
+      const rows = await newestRows(limit);
+      const accept = options.accept ?? (() => true);
+      const max = options.limit ?? Number.POSITIVE_INFINITY;
       for (const { doc, calls } of rows) {
-        if (options.limit !== undefined && executions.length >= options.limit) break;
-        if (options.accept && !options.accept(doc)) continue;
-        executions.push({ ...doc, checkpointCount: Number(calls) });
+        if (executions.length >= max) break;
+        if (accept(doc)) executions.push({ ...doc, checkpointCount: Number(calls) });
       }
       return { executions, errors: [] };
     },
