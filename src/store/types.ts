@@ -2,7 +2,7 @@ import type { ErrorRecord } from '../errors.js';
 import type { Json } from '../serialization.js';
 
 /** Version of every document the store writes. */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 /** Status of an execution; `crashed` is never written, it is worked out when read. */
 export type ExecutionStatus = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled' | 'crashed';
@@ -38,6 +38,8 @@ export interface ExecutionRecord {
   createdAt: string;
   endedAt: string | null;
   flowAttempts: number;
+  /** How many calls the execution recorded, written with its summary when it ends (folder store). */
+  callCount?: number;
 }
 
 /** One captured log line or structured `log()` entry. */

@@ -64,7 +64,7 @@ describe('OS errors while writing the store', () => {
     const r = kitaru(dir, ['run', 'big.ts', '--dir', 'full/.kitaru']);
     assert.equal(r.code, 2, `${r.stdout}\n${r.stderr}`);
     const id = execIdOf(r);
-    assert.match(r.stderr, /kitaru: error: cannot write store file .*checkpoints.*: ENOSPC/);
+    assert.match(r.stderr, /kitaru: error: cannot append to store file .*journal\.jsonl: ENOSPC/);
     assert.doesNotMatch(r.stdout, /status: failed/, 'the flow did not fail: the store did');
     assert.deepEqual(tempFiles(join(full, '.kitaru')), []);
     // Whatever the record says (failed if the small write still fit, crashed if not), every

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { checkpoint, flow, KitaruClient } from '../../src/index.js';
@@ -8,9 +8,7 @@ import { tempDir } from '../helpers.js';
 const dir = join(tempDir(), '.kitaru');
 process.env.KITARU_DIR = dir;
 
-let ran = 0;
 const double = checkpoint(function double(n: number) {
-  ran++;
   return n * 2;
 });
 const many = flow(async function manyFaults(n: number) {
@@ -18,83 +16,11 @@ const many = flow(async function manyFaults(n: number) {
   for (let i = 0; i < n; i++) out.push(await double(i));
   return out;
 });
-const outputs = (n: number) => Array.from({ length: n }, (_, i) => i * 2);
 const execDir = (id: string) => join(dir, 'executions', id);
 
 function listWith(warnings: string[]) {
   return new KitaruClient({ onWarning: (m) => warnings.push(m) }).executions.list();
 }
-
-describe('calls.jsonl proves it is whole, or is not used', () => {
-  for (const [what, damage] of [
-    ['emptied', (file: string) => truncateSync(file, 0)],
-    [
-      'cut to 10 of its 30 lines',
-      (file: string) => {
-        const lines = readFileSync(file, 'utf8').split('\n');
-        writeFileSync(file, `${lines.slice(0, 10).join('\n')}\n`);
-      },
-    ],
-  ] as const) {
-    it(`an index ${what} is ignored: inspect shows every call and replay runs none`, async () => {
-      const h = many.run(30);
-      await h.wait();
-      damage(join(execDir(h.execId), 'calls.jsonl'));
-      const client = new KitaruClient();
-      assert.deepEqual(
-        (await client.executions.get(h.execId)).checkpoints.map((c) => c.output),
-        outputs(30),
-      );
-      const listed = (await client.executions.list()).find((e) => e.id === h.execId);
-      assert.equal(listed?.checkpointCount, 30);
-      ran = 0;
-      const replay = await client.executions.replay(h.execId);
-      assert.equal(replay.status, 'completed');
-      assert.equal(ran, 0, 'nothing already paid for runs again');
-      assert.ok(replay.checkpoints.every((c) => c.origin === 'reused'));
-    });
-  }
-});
-
-describe('a garbled line in reused.jsonl gives one answer everywhere', () => {
-  it('with a whole index the index answers: list, get and replay all show every call', async () => {
-    const h = many.run(20);
-    await h.wait();
-    const client = new KitaruClient();
-    const replay = await client.executions.replay(h.execId);
-    const refs = join(execDir(replay.id), 'reused.jsonl');
-    const lines = readFileSync(refs, 'utf8').split('\n');
-    lines[4] = '{"ref":true,"seq":4,garbled';
-    writeFileSync(refs, lines.join('\n'));
-    const warnings: string[] = [];
-    const listed = (await listWith(warnings)).find((e) => e.id === replay.id);
-    assert.equal(listed?.checkpointCount, 20);
-    assert.deepEqual(warnings, []);
-    assert.deepEqual(
-      (await client.executions.get(replay.id)).checkpoints.map((c) => c.output),
-      outputs(20),
-    );
-    assert.equal((await client.executions.replay(replay.id)).status, 'completed');
-  });
-
-  it('without an index every reader reports the file and the line', async () => {
-    const h = many.run(5);
-    await h.wait();
-    const client = new KitaruClient();
-    const replay = await client.executions.replay(h.execId);
-    const refs = join(execDir(replay.id), 'reused.jsonl');
-    const lines = readFileSync(refs, 'utf8').split('\n');
-    lines[1] = 'garbled';
-    writeFileSync(refs, lines.join('\n'));
-    const corrupt = { name: 'KitaruStoreError', message: /reused\.jsonl: line 2/ };
-    const warnings: string[] = [];
-    assert.ok(!(await listWith(warnings)).some((e) => e.id === replay.id));
-    assert.equal(warnings.length, 1);
-    assert.match(warnings[0] ?? '', /reused\.jsonl: line 2/);
-    await assert.rejects(client.executions.get(replay.id), corrupt);
-    await assert.rejects(client.executions.replay(replay.id), corrupt);
-  });
-});
 
 describe('what else sits in the store', () => {
   it('a stray file among the executions is skipped by list and by id lookups', async () => {

@@ -1,11 +1,17 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import fs, { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import fs, { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
 import { isAbsolute, join, resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { checkpoint, flow, KitaruClient } from '../../src/index.js';
+import {
+  checkpoint,
+  createJsonFolderStore,
+  currentExecutionId,
+  flow,
+  KitaruClient,
+} from '../../src/index.js';
 import { writeFileAtomicSync } from '../../src/store/atomic-write.js';
 import { locateStoreDir } from '../../src/store/locate.js';
 import { tempDir } from '../helpers.js';
@@ -35,64 +41,66 @@ function readLines(file: string): Record<string, unknown>[] {
 }
 
 describe('the .kitaru folder', () => {
-  it('holds execution.json and one readable file per call, named <seq>-<call-id>.json', async () => {
+  it('holds execution.json (the summary, written when it ends) and journal.jsonl (a line per record)', async () => {
     const h = pipeline.run(3);
     await h.wait();
     const execDir = join(dir, 'executions', h.execId);
-    assert.deepEqual(readdirSync(join(execDir, 'checkpoints')), [
-      '000000-double.json',
-      '000001-double_2.json',
-    ]);
+    assert.deepEqual(readdirSync(execDir).sort(), ['execution.json', 'journal.jsonl']);
     const doc = JSON.parse(readFileSync(join(execDir, 'execution.json'), 'utf8'));
-    assert.equal(doc.schemaVersion, 1);
+    assert.equal(doc.schemaVersion, 2);
     assert.equal(doc.status, 'completed');
     assert.deepEqual(doc.args, [3]);
     assert.equal(doc.output, 12);
+    assert.equal(doc.callCount, 2);
     assert.equal(doc.flow.name, 'layoutFlow');
     assert.ok(!isAbsolute(doc.flow.file), 'the flow file is relative to the folder holding .kitaru');
     assert.equal(resolve(root, doc.flow.file), fileURLToPath(import.meta.url));
     assert.equal(typeof doc.flow.sourceHash, 'string');
     assert.equal(doc.pid, process.pid);
-    const call = JSON.parse(readFileSync(join(execDir, 'checkpoints', '000001-double_2.json'), 'utf8'));
-    assert.equal(call.schemaVersion, 1);
-    assert.deepEqual([call.id, call.input, call.output, call.attempts.length], ['double_2', [6], 12, 1]);
-    assert.equal(typeof call.inputHash, 'string');
-    assert.ok(!existsSync(join(execDir, 'calls.jsonl')), 'a small execution has no index');
-  });
-
-  it('gathers the calls of a larger execution in calls.jsonl when it ends', async () => {
-    const h = many.run(20);
-    await h.wait();
-    const execDir = join(dir, 'executions', h.execId);
-    const index = readLines(join(execDir, 'calls.jsonl'));
-    assert.deepEqual(index.pop(), { end: true, count: 20 }, 'a closing line says how many calls it holds');
-    assert.equal(index.length, 20);
+    const journal = readLines(join(execDir, 'journal.jsonl'));
     assert.deepEqual(
-      index.slice(0, 2).map((c) => [c.seq, c.id, c.output]),
+      journal.map((r) => [r.t, r.id]),
       [
-        [0, 'double', 0],
-        [1, 'double_2', 2],
+        ['start', h.execId],
+        ['call', 'double'],
+        ['call', 'double_2'],
       ],
     );
-    assert.deepEqual(
-      index[5],
-      JSON.parse(readFileSync(join(execDir, 'checkpoints', '000005-double_6.json'), 'utf8')),
-    );
+    const call = journal[2] as Record<string, unknown>;
+    assert.equal(call.schemaVersion, 2);
+    assert.deepEqual([call.input, call.output, (call.attempts as unknown[]).length], [[6], 12, 1]);
+    assert.equal(typeof call.inputHash, 'string');
   });
 
-  it('keeps a fully reused replay by reference: no call file written', async () => {
+  it('a running execution is its start record until its summary is written', async () => {
+    let seen: { files: string[]; status: string } | undefined;
+    const peek = checkpoint(async function peek() {
+      const id = currentExecutionId() as string;
+      const files = readdirSync(join(dir, 'executions', id)).sort();
+      // Another process (here, another store on the same folder) reads it from the journal.
+      const status = (await createJsonFolderStore(dir).getExecution(id)).status;
+      seen = { files, status };
+      return 1;
+    });
+    await flow(async function running() {
+      return peek();
+    })
+      .run()
+      .wait();
+    assert.deepEqual(seen, { files: ['journal.jsonl'], status: 'running' });
+  });
+
+  it('keeps a fully reused replay by reference: a reuse line per call', async () => {
     const h = many.run(20);
     await h.wait();
     const ex = await client.executions.replay(h.execId);
-    const execDir = join(dir, 'executions', ex.id);
-    assert.deepEqual(readdirSync(join(execDir, 'checkpoints')), []);
-    assert.equal(readLines(join(execDir, 'reused.jsonl')).length, 20);
-    const index = readLines(join(execDir, 'calls.jsonl'));
+    const journal = readLines(join(dir, 'executions', ex.id, 'journal.jsonl'));
+    assert.equal(journal.length, 21);
     assert.deepEqual(
-      index.slice(0, 2).map((e) => [e.ref, e.sourceExecId, e.sourceSeq]),
+      journal.slice(1, 3).map((e) => [e.t, e.sourceExecId, e.sourceSeq]),
       [
-        [true, h.execId, 0],
-        [true, h.execId, 1],
+        ['reuse', h.execId, 0],
+        ['reuse', h.execId, 1],
       ],
     );
     assert.deepEqual(
@@ -102,13 +110,15 @@ describe('the .kitaru folder', () => {
   });
 
   it('leaves no temp files behind', () => {
-    for (const id of readdirSync(join(dir, 'executions'))) {
-      const files = readdirSync(join(dir, 'executions', id, 'checkpoints'));
-      assert.deepEqual(
-        files.filter((f) => f.endsWith('.tmp')),
-        [],
-      );
-    }
+    const files = readdirSync(dir, { recursive: true, encoding: 'utf8' });
+    assert.ok(
+      files.some((f) => f.endsWith('execution.json')),
+      'executions were written here',
+    );
+    assert.deepEqual(
+      files.filter((f) => f.endsWith('.tmp')),
+      [],
+    );
   });
 
   it('writes atomically with fsync when asked', () => {
@@ -118,26 +128,43 @@ describe('the .kitaru folder', () => {
     assert.equal(readFileSync(file, 'utf8'), '{"a":2}');
   });
 
-  it('fsyncs every file and its folder with KITARU_FSYNC=1, and nothing without', async () => {
-    // Count fsync calls: patch node:fs and push the change to the ESM named exports.
-    const original = fs.fsyncSync;
-    let fsyncs = 0;
+  it('group commit: a fan-out of 200 calls is a few writes, and with KITARU_FSYNC=1 as few fdatasyncs', async () => {
+    // Count the calls: patch node:fs and push the change to the ESM named exports.
+    const counts = { writes: 0, datasyncs: 0, fsyncs: 0 };
+    const { writeSync, fdatasyncSync, fsyncSync } = fs;
+    fs.writeSync = ((...a: Parameters<typeof writeSync>) => {
+      counts.writes++;
+      return writeSync(...a);
+    }) as typeof writeSync;
+    fs.fdatasyncSync = (fd: number) => {
+      counts.datasyncs++;
+      fdatasyncSync(fd);
+    };
     fs.fsyncSync = (fd: number) => {
-      fsyncs++;
-      original(fd);
+      counts.fsyncs++;
+      fsyncSync(fd);
     };
     syncBuiltinESMExports();
+    const fan = flow(async function fan(n: number) {
+      return double.map(Array.from({ length: n }, (_, i) => i));
+    });
     try {
-      await pipeline.run(5).wait();
-      assert.equal(fsyncs, 0);
+      await fan.run(200).wait();
+      assert.ok(counts.writes <= 6, `200 calls without fsync took ${counts.writes} writes`);
+      assert.deepEqual([counts.datasyncs, counts.fsyncs], [0, 0], 'no fsync without KITARU_FSYNC=1');
       process.env.KITARU_FSYNC = '1';
-      const h = pipeline.run(5);
-      assert.equal(await h.wait(), 20);
-      // execution.json twice (start, end) and two call files: each the file and its folder.
-      assert.ok(fsyncs >= 8, `expected at least 8 fsyncs, saw ${fsyncs}`);
+      Object.assign(counts, { writes: 0, datasyncs: 0, fsyncs: 0 });
+      assert.equal((await fan.run(200).wait()).length, 200);
+      assert.ok(counts.writes <= 6, `200 calls took ${counts.writes} writes`);
+      assert.ok(counts.datasyncs >= 2 && counts.datasyncs <= 6, `${counts.datasyncs} fdatasyncs`);
+      // The new folder and its parent when the journal is created, execution.json and its folder.
+      assert.ok(counts.fsyncs >= 4, `${counts.fsyncs} fsyncs`);
+      Object.assign(counts, { writes: 0, datasyncs: 0, fsyncs: 0 });
+      await pipeline.run(5).wait();
+      assert.equal(counts.datasyncs, 3, 'sequential calls: the start record, then one per call');
     } finally {
       delete process.env.KITARU_FSYNC;
-      fs.fsyncSync = original;
+      Object.assign(fs, { writeSync, fdatasyncSync, fsyncSync });
       syncBuiltinESMExports();
     }
   });
@@ -163,23 +190,40 @@ describe('corrupt and foreign files', () => {
     assert.match(warnings[0] ?? '', /execution\.json/);
   });
 
-  it('a corrupt call file is a KitaruStoreError naming it when the calls are read from their files', async () => {
-    const h = many.run(16);
+  it('a torn last journal line is ignored; a bad line before it is a KitaruStoreError naming the line', async () => {
+    const h = many.run(3);
     await h.wait();
-    const execDir = join(dir, 'executions', h.execId);
-    // A corrupt calls.jsonl is never trusted: the call files are read instead, and they are fine.
-    writeFileSync(join(execDir, 'calls.jsonl'), '{"seq": 0, "id": "double", trunc');
-    assert.deepEqual(
-      (await client.executions.get(h.execId)).checkpoints.map((c) => c.output),
-      Array.from({ length: 16 }, (_, i) => i * 2),
-    );
-    // Without the index (as after a crash), a corrupt call file is reported by name.
-    rmSync(join(execDir, 'calls.jsonl'));
-    writeFileSync(join(execDir, 'checkpoints', '000000-double.json'), '{"schemaVersion": 1, "id": 3}');
+    const file = join(dir, 'executions', h.execId, 'journal.jsonl');
+    const whole = readFileSync(file, 'utf8');
+    const outputs = async () => (await client.executions.get(h.execId)).checkpoints.map((c) => c.output);
+    writeFileSync(file, `${whole}{"seq":3,"id":"double_4","t":"ca`);
+    assert.deepEqual(await outputs(), [0, 2, 4], 'no newline at the end: torn');
+    writeFileSync(file, `${whole}{"seq":3, not json\n`);
+    assert.deepEqual(await outputs(), [0, 2, 4], 'a last line that is not JSON: torn');
+    const lines = whole.split('\n');
+    lines[2] = '{"seq":1, garbled';
+    writeFileSync(file, lines.join('\n'));
     await assert.rejects(client.executions.get(h.execId), {
       name: 'KitaruStoreError',
-      message: /000000-double\.json/,
+      message: new RegExp(`${h.execId}/journal\\.jsonl: line 3 is not valid JSON`),
     });
+    lines[2] = '{"seq":1,"t":"wait-for-it"}';
+    writeFileSync(file, lines.join('\n'));
+    await assert.rejects(client.executions.get(h.execId), { message: /line 3 has an unknown record type/ });
+  });
+
+  it('a journal without its start record (a crash at creation) is named; list shows the others', async () => {
+    const good = pipeline.run(1);
+    await good.wait();
+    const id = `${good.execId.slice(0, -1)}z`;
+    mkdirSync(join(dir, 'executions', id));
+    writeFileSync(join(dir, 'executions', id, 'journal.jsonl'), '');
+    await assert.rejects(client.executions.get(id), { name: 'KitaruStoreError', message: /no start record/ });
+    const warnings: string[] = [];
+    const list = await new KitaruClient({ onWarning: (m) => warnings.push(m) }).executions.list();
+    assert.ok(list.some((e) => e.id === good.execId));
+    assert.ok(warnings.some((w) => w.includes(id) && /no start record/.test(w)));
+    rmSync(join(dir, 'executions', id), { recursive: true });
   });
 
   it('a document from a newer kitaru says so', async () => {

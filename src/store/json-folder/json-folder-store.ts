@@ -1,42 +1,32 @@
-import { existsSync, readdirSync, rmSync, statSync, unlinkSync } from 'node:fs';
-import { hostname } from 'node:os';
+import { existsSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Low } from 'lowdb';
 import { KitaruNotFoundError, KitaruStoreError } from '../../errors.js';
-import { fsyncWanted, syncDir, tempOwner, writeFileAtomicSync } from '../atomic-write.js';
-import { pidAlive } from '../liveness.js';
+import { fsyncWanted, syncDir } from '../atomic-write.js';
 import { osError } from '../os-error.js';
 import type { Store } from '../store.js';
-import type { CallRecord, ExecutionRecord, ExecutionSummaryRecord, LogEntry } from '../types.js';
-import {
-  type CachedIndex,
-  type CallRef,
-  createIndexCache,
-  createIndexCollector,
-  type IndexEntry,
-  type IndexMemo,
-  indexCount,
-} from './call-index.js';
+import type { CallRecord, ExecutionRecord, ExecutionSummaryRecord } from '../types.js';
+import type { CallRef } from './call-index.js';
 import { createExecutionAdapter } from './execution-adapter.js';
-import { appendDurably, ensureDir, listDir, listSubdirs, readText } from './fs-helpers.js';
+import { createFormat1Reader, type SourceLookup } from './format1.js';
+import { ensureDir, listSubdirs } from './fs-helpers.js';
+import { callLine, createJournalCache, logLine, readStart, reuseLine, startLine } from './journal-files.js';
+import type { JournalContent } from './journal-reader.js';
+import { type JournalWriter, openJournal } from './journal-writer.js';
 import { createLayout } from './layout.js';
-import { parseCall, parseLines } from './validate.js';
-
-/** Buffered references are appended at least this often (and at every execution update). */
-const REF_FLUSH_AT = 512;
+import { checkRoot, prepareForWrites } from './prepare.js';
 
 /** What the store keeps for an execution being written by this process. */
 interface LiveExecution {
-  callsDir: string;
-  /** fsync on every write (`KITARU_FSYNC=1`), read once when the execution starts. */
+  journal: JournalWriter;
+  /** The summary as it stands (written to `execution.json` when the status changes). */
+  doc: ExecutionRecord;
+  /** Positions of the calls recorded, so the summary can say how many there are. */
+  seqs: Set<number>;
   durable: boolean;
-  /** Reference lines (JSON text) not yet appended to reused.jsonl. */
-  refs: string[];
-  /** Null when this store did not see the execution start (then no index is written). */
-  index: ReturnType<typeof createIndexCollector> | null;
 }
 
-function isRef(entry: IndexEntry): entry is CallRef {
+function isRef(entry: CallRecord | CallRef): entry is CallRef {
   return (entry as CallRef).ref === true;
 }
 
@@ -61,121 +51,107 @@ function reusedRecord(source: CallRecord, ref: CallRef): CallRecord {
 }
 
 /**
- * The local store: one folder per execution, `execution.json` kept with lowdb, one atomically
- * written file per call. Each checkpoint costs one small-file write; nothing rewrites a document
- * that grows with the number of calls. Reused calls are appended by reference, in batches. When an
- * execution ends, `calls.jsonl` gathers its calls in one file for fast reading.
+ * The local store, format 2: one folder per execution holding an append-only `journal.jsonl`
+ * (its start record, then a line per call as each attempt ends, per reused call and per flow log)
+ * and `execution.json`, the summary, written when the status changes (never per call). A run
+ * costs a folder, the journal's creation and one summary write; a checkpoint, one append, shared
+ * with the calls that end in the same turn. Executions written in format 1 stay readable.
  */
 export function createJsonFolderStore(root: string): Store {
   const layout = createLayout(root);
-  const docs = new Map<string, Low<ExecutionRecord>>();
   const live = new Map<string, LiveExecution>();
-  const indexes = createIndexCache(layout.indexFile);
+  const format1 = createFormat1Reader(layout);
+  const journals = createJournalCache(layout.journalFile);
+  let prepared = false;
 
-  function liveOf(id: string): LiveExecution {
-    let l = live.get(id);
-    if (!l) prepareForWrites();
-    if (!l)
-      live.set(id, (l = { callsDir: layout.callsDir(id), durable: fsyncWanted(), refs: [], index: null }));
-    return l;
+  function prepare(): void {
+    if (!prepared) prepareForWrites(root, layout.tmpDir);
+    prepared = true;
   }
 
-  function flushRefs(id: string): void {
-    const l = live.get(id);
-    if (!l || l.refs.length === 0) return;
-    const text = `${l.refs.join('\n')}\n`;
-    l.refs = [];
-    appendDurably(layout.refsFile(id), text, l.durable);
+  function notFound(id: string): KitaruNotFoundError {
+    return new KitaruNotFoundError(`no execution ${id} in ${root}. List executions with \`kitaru list\`.`);
   }
 
-  async function openDoc(id: string): Promise<Low<ExecutionRecord>> {
-    const cached = docs.get(id);
-    if (cached) return cached;
+  async function readSummaryFile(id: string): Promise<ExecutionRecord | null> {
     const db = new Low<ExecutionRecord>(
       createExecutionAdapter(layout.execFile(id), id, layout.tmpDir),
       null as never,
     );
     await db.read();
-    if (!db.data) {
-      throw new KitaruNotFoundError(`no execution ${id} in ${root}. List executions with \`kitaru list\`.`);
+    return db.data;
+  }
+
+  /** The summary: `execution.json`, else (running, or crashed) the journal's start record. */
+  async function readSummary(id: string): Promise<ExecutionRecord | null> {
+    const l = live.get(id);
+    if (l) return l.doc;
+    return (await readSummaryFile(id)) ?? readStart(layout.journalFile(id), id);
+  }
+
+  function writeSummary(id: string, doc: ExecutionRecord): Promise<void> {
+    return new Low<ExecutionRecord>(
+      createExecutionAdapter(layout.execFile(id), id, layout.tmpDir),
+      doc,
+    ).write();
+  }
+
+  /** The journal of an execution, as written so far (what this process has queued included). */
+  function journalOf(id: string): JournalContent | null {
+    live.get(id)?.journal.flush();
+    return journals.read(id);
+  }
+
+  const lookup: SourceLookup = (execId, ref) => {
+    const src = ref.sourceExecId;
+    const j = existsSync(layout.journalFile(src)) ? journalOf(src) : null;
+    if (j) {
+      const source = j.calls.get(ref.sourceSeq);
+      if (!source || isRef(source)) {
+        throw new KitaruStoreError(
+          `execution ${execId} reuses call ${ref.id} of execution ${src}, whose journal does not hold it at position ${ref.sourceSeq}.`,
+        );
+      }
+      return reusedRecord(source, ref);
     }
-    return db;
-  }
-
-  function readCallFile(file: string): CallRecord {
-    const text = readText(file);
-    if (text === null) throw new KitaruStoreError(`store file ${file} is missing`);
-    return parseCall(file, text);
-  }
-
-  function resolveRef(execId: string, ref: CallRef, memo: IndexMemo): CallRecord {
-    const source = indexes.get(ref.sourceExecId, memo)?.bySeq.get(ref.sourceSeq);
-    if (source) return reusedRecord(source, ref);
-    if (!existsSync(layout.execDir(ref.sourceExecId))) {
+    if (!existsSync(layout.execDir(src))) {
       throw new KitaruStoreError(
-        `execution ${execId} reused calls of execution ${ref.sourceExecId}, and that source execution ` +
-          `${ref.sourceExecId} is missing from ${root} (deleted?): the reused calls cannot be shown ` +
+        `execution ${execId} reused calls of execution ${src}, and that source execution ` +
+          `${src} is missing from ${root} (deleted?): the reused calls cannot be shown ` +
           `(the first is ${ref.id}). Restore the source's folder to read them.`,
       );
     }
-    return reusedRecord(readCallFile(layout.callFile(ref.sourceExecId, ref.sourceSeq, ref.id)), ref);
-  }
+    return reusedRecord(format1.call(src, ref.sourceSeq, ref.id), ref);
+  };
 
-  /** Calls from the call files and references (an execution still running, or one that crashed). */
-  function scanCalls(id: string): CallRecord[] {
-    const dir = layout.callsDir(id);
-    const calls = listDir(dir)
-      .filter((f) => f.endsWith('.json'))
-      .map((f) => readCallFile(`${dir}/${f}`));
-    const refsText = readText(layout.refsFile(id));
-    const refs = refsText === null ? [] : parseLines<CallRef>(layout.refsFile(id), refsText);
-    const pending = (live.get(id)?.refs ?? []).map((line) => JSON.parse(line) as CallRef);
-    const memo = new Map<string, CachedIndex | null>();
-    for (const ref of [...refs, ...pending]) calls.push(resolveRef(id, ref, memo));
-    return calls.sort((a, b) => a.seq - b.seq);
-  }
-
-  function countCalls(id: string): number {
-    // An ended execution's index says how many calls it holds, as its readers will find them.
-    const fromIndex = live.has(id) ? null : indexCount(layout.indexFile(id));
-    if (fromIndex !== null) return fromIndex;
-    const files = listDir(layout.callsDir(id)).filter((f) => f.endsWith('.json')).length;
-    const refsText = readText(layout.refsFile(id));
-    return files + (refsText === null ? 0 : parseLines(layout.refsFile(id), refsText).length);
-  }
-
-  /** A store folder that is a file is named as such, not met as `ENOTDIR` deeper down. */
-  function checkRoot(): void {
-    let isFile = false;
-    try {
-      isFile = !statSync(root).isDirectory();
-    } catch {}
-    if (isFile) {
+  /**
+   * Takes up an execution this process did not start (its journal's torn tail, if any, cut off).
+   * Format-1 executions are read, never written.
+   */
+  async function takeUp(id: string): Promise<LiveExecution> {
+    const known = live.get(id);
+    if (known) return known;
+    prepare();
+    const doc = await readSummary(id);
+    if (!doc) throw notFound(id);
+    if (!existsSync(layout.journalFile(id))) {
       throw new KitaruStoreError(
-        `the store ${root} is a file, not a folder: point --dir (or KITARU_DIR) at a folder.`,
+        `execution ${id} was written by kitaru 0.1 (one file per call): it can be read and replayed, not written to.`,
       );
     }
+    const durable = fsyncWanted();
+    const journal = openJournal(layout.journalFile(id), { durable, create: false });
+    const l: LiveExecution = { journal, doc, seqs: new Set(journals.read(id)?.calls.keys()), durable };
+    live.set(id, l);
+    return l;
   }
 
-  let prepared = false;
-  /**
-   * Before this process first writes: the store folder must be a folder, and temp files left by
-   * writers on this host that are gone (killed mid-write) are removed.
-   */
-  function prepareForWrites(): void {
-    if (prepared) return;
-    checkRoot();
-    try {
-      ensureDir(layout.tmpDir);
-      const host = hostname();
-      for (const name of readdirSync(layout.tmpDir)) {
-        const owner = tempOwner(name);
-        if (owner && owner.host === host && !pidAlive(owner.pid)) unlinkSync(`${layout.tmpDir}/${name}`);
-      }
-    } catch (err) {
-      throw osError('prepare store folder', root, err);
-    }
-    prepared = true;
+  function callCount(id: string, summary: ExecutionRecord): number {
+    const l = live.get(id);
+    if (l) return l.seqs.size;
+    if (summary.callCount !== undefined) return summary.callCount;
+    const j = journalOf(id);
+    return j ? j.calls.size : format1.count(id);
   }
 
   return {
@@ -183,122 +159,103 @@ export function createJsonFolderStore(root: string): Store {
     flowFileRoot: () => dirname(root),
 
     async createExecution(record) {
-      prepareForWrites();
-      const l: LiveExecution = {
-        callsDir: layout.callsDir(record.id),
-        durable: fsyncWanted(),
-        refs: [],
-        index: createIndexCollector(),
-      };
-      ensureDir(l.callsDir);
-      const db = new Low<ExecutionRecord>(
-        createExecutionAdapter(layout.execFile(record.id), record.id, layout.tmpDir),
-        record,
-      );
+      prepare();
+      const dir = layout.execDir(record.id);
+      ensureDir(dir);
+      const durable = fsyncWanted();
+      let journal: JournalWriter | undefined;
       try {
-        await db.write();
-        if (l.durable) syncDir(layout.executions);
+        journal = openJournal(layout.journalFile(record.id), { durable, create: true });
+        // The start record goes out at once: from then on, readers find the execution.
+        journal.append(startLine(record)).catch(() => {});
+        journal.flush();
+        if (durable) {
+          syncDir(dir);
+          syncDir(layout.executions);
+        }
       } catch (err) {
-        // Nothing half-created: a folder without its execution.json would be an execution nobody wrote.
-        rmSync(layout.execDir(record.id), { recursive: true, force: true });
-        throw osError('write store file', layout.execFile(record.id), err);
+        // Nothing half-created: a folder without its start record would be an execution nobody wrote.
+        try {
+          journal?.close();
+        } catch {}
+        rmSync(dir, { recursive: true, force: true });
+        throw osError('create store file', layout.journalFile(record.id), err);
       }
-      live.set(record.id, l);
-      docs.set(record.id, db);
+      live.set(record.id, { journal, doc: { ...record }, seqs: new Set(), durable });
     },
 
     async updateExecution(id, patch) {
-      prepareForWrites();
-      flushRefs(id);
-      const db = await openDoc(id);
-      db.data = Object.assign({}, db.data, patch);
-      if (db.data.endedAt) {
-        const l = live.get(id);
-        const index = l?.index?.finish();
-        if (l && index) {
-          writeFileAtomicSync(layout.indexFile(id), index.text, l.durable, layout.tmpDir);
-          if (index.entries) indexes.remember(id, index.entries);
-        }
-        await db.write();
-        docs.delete(id);
+      const l = live.get(id) ?? (existsSync(layout.journalFile(id)) ? await takeUp(id) : undefined);
+      if (!l) {
+        // A format-1 execution: its summary is all there is to update.
+        prepare();
+        const doc = await readSummary(id);
+        if (!doc) throw notFound(id);
+        await writeSummary(id, Object.assign({}, doc, patch));
+        return;
+      }
+      // Every record before this update is on disk first.
+      l.journal.flush();
+      l.doc = Object.assign({}, l.doc, patch);
+      const ended = Boolean(l.doc.endedAt);
+      if (ended) l.doc.callCount = l.seqs.size;
+      await writeSummary(id, l.doc);
+      if (ended) {
         live.delete(id);
-      } else {
-        await db.write();
-        docs.set(id, db);
+        l.journal.close();
       }
     },
 
     writeCall(execId, record) {
-      const l = liveOf(execId);
-      if (record.origin === 'reused' && record.sourceExecId && record.sourceSeq !== null) {
-        const ref: CallRef = {
-          ref: true,
-          seq: record.seq,
-          id: record.id,
-          name: record.name,
-          inputHash: record.inputHash,
-          sourceExecId: record.sourceExecId,
-          sourceSeq: record.sourceSeq,
-        };
-        const line = JSON.stringify(ref);
-        l.refs.push(line);
-        l.index?.put(ref.seq, line, ref);
-        if (l.refs.length >= REF_FLUSH_AT) flushRefs(execId);
-        return undefined;
-      }
-      const data = JSON.stringify(record);
-      writeFileAtomicSync(
-        `${l.callsDir}/${layout.callFileName(record.seq, record.id)}`,
-        data,
-        l.durable,
-        layout.tmpDir,
-      );
-      l.index?.put(record.seq, data);
-      return undefined;
+      const l = live.get(execId);
+      if (!l) return takeUp(execId).then((taken) => appendCall(taken, record));
+      return appendCall(l, record);
     },
 
     async appendLogs(execId, entries) {
       if (entries.length === 0) return;
-      const text = entries.map((e) => `${JSON.stringify(e)}\n`).join('');
-      appendDurably(layout.logsFile(execId), text, live.get(execId)?.durable ?? fsyncWanted());
+      const l = live.get(execId) ?? (await takeUp(execId));
+      let written: Promise<void> = Promise.resolve();
+      for (const entry of entries) written = l.journal.append(logLine(entry));
+      await written;
     },
 
     async getExecution(id) {
-      const db = await openDoc(id);
-      return structuredClone(db.data);
+      const doc = await readSummary(id);
+      if (!doc) throw notFound(id);
+      return structuredClone(doc);
     },
 
     async getCalls(id) {
-      await openDoc(id);
-      const memo = new Map<string, CachedIndex | null>();
-      const index = live.has(id) ? null : indexes.get(id, memo);
-      if (!index) return scanCalls(id);
-      return index.entries.map((e) => (isRef(e) ? resolveRef(id, e, memo) : e));
+      const j = journalOf(id);
+      if (!j) {
+        if (!(await readSummary(id))) throw notFound(id);
+        return format1.calls(id, lookup);
+      }
+      const calls: CallRecord[] = [];
+      for (const entry of j.calls.values()) calls.push(isRef(entry) ? lookup(id, entry) : entry);
+      return calls.sort((a, b) => a.seq - b.seq);
     },
 
     async readLogs(id) {
-      await openDoc(id);
-      const file = layout.logsFile(id);
-      const text = readText(file);
-      return text === null ? [] : parseLines<LogEntry>(file, text);
+      const j = journalOf(id);
+      if (j) return j.logs;
+      if (!(await readSummary(id))) throw notFound(id);
+      return format1.logs(id);
     },
 
     async listExecutions(options = {}) {
+      checkRoot(root);
       const executions: ExecutionSummaryRecord[] = [];
       const errors: KitaruStoreError[] = [];
-      checkRoot();
-      const ids = listSubdirs(layout.executions).sort().reverse();
-      for (const id of ids) {
-        if (options.limit !== undefined && executions.length >= options.limit) break;
+      const accept = options.accept ?? (() => true);
+      const max = options.limit ?? Number.POSITIVE_INFINITY;
+      for (const id of listSubdirs(layout.executions).sort().reverse()) {
+        if (executions.length >= max) break;
         try {
-          const db = new Low<ExecutionRecord>(
-            createExecutionAdapter(layout.execFile(id), id, layout.tmpDir),
-            null as never,
-          );
-          await db.read();
-          if (!db.data) continue; // a folder whose execution.json is not written yet
-          if (options.accept && !options.accept(db.data)) continue;
-          executions.push({ ...db.data, checkpointCount: countCalls(id) });
+          const doc = await readSummary(id);
+          // A folder whose first record is not written yet is not an execution yet.
+          if (doc && accept(doc)) executions.push({ ...doc, checkpointCount: callCount(id, doc) });
         } catch (err) {
           if ((err as { name?: string }).name === 'KitaruStoreError') errors.push(err as KitaruStoreError);
           else throw err;
@@ -313,7 +270,7 @@ export function createJsonFolderStore(root: string): Store {
           `"${prefix}" is not an execution id. List executions with \`kitaru list\`.`,
         );
       }
-      checkRoot();
+      checkRoot(root);
       const ids = listSubdirs(layout.executions);
       if (ids.includes(prefix)) return prefix;
       const matches = ids.filter((id) => id.startsWith(prefix));
@@ -329,4 +286,11 @@ export function createJsonFolderStore(root: string): Store {
       );
     },
   };
+}
+
+/** Appends a call's record (a reused call by reference) to its execution's journal. */
+function appendCall(l: LiveExecution, record: CallRecord): Promise<void> {
+  l.seqs.add(record.seq);
+  const reused = record.origin === 'reused' && record.sourceExecId !== null && record.sourceSeq !== null;
+  return l.journal.append(reused ? reuseLine(record) : callLine(record));
 }

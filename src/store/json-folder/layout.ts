@@ -21,6 +21,7 @@ export function createLayout(root: string) {
     tmpDir: join(root, 'tmp'),
     execDir,
     execFile: (id: string) => join(execDir(id), 'execution.json'),
+    journalFile: (id: string) => join(execDir(id), 'journal.jsonl'),
     callsDir: (id: string) => join(execDir(id), 'checkpoints'),
     callFileName,
     callFile: (id: string, seq: number, callId: string) =>

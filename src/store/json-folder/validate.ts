@@ -3,57 +3,72 @@ import { type CallRecord, type ExecutionRecord, SCHEMA_VERSION } from '../types.
 
 const STATUSES = new Set(['queued', 'running', 'completed', 'failed', 'cancelled']);
 
-function fail(file: string, what: string, cause?: unknown): never {
-  throw new KitaruStoreError(
-    `corrupt store file ${file}: ${what}. Move it away (or delete its execution folder) and retry.`,
-    cause === undefined ? undefined : { cause },
-  );
+/** Makes the error for a document that fails a check (`what` says which). */
+type Fail = (what: string) => KitaruStoreError;
+
+function fileFailure(file: string): Fail {
+  return (what) =>
+    new KitaruStoreError(
+      `corrupt store file ${file}: ${what}. Move it away (or delete its execution folder) and retry.`,
+    );
 }
 
 function parse(file: string, text: string): Record<string, unknown> {
-  let doc: unknown;
   try {
-    doc = JSON.parse(text);
+    return JSON.parse(text);
   } catch (cause) {
-    fail(file, text.length === 0 ? 'the file is empty' : 'not valid JSON (truncated or edited?)', cause);
+    const what = text.length === 0 ? 'the file is empty' : 'not valid JSON (truncated or edited?)';
+    throw new KitaruStoreError(fileFailure(file)(what).message, { cause });
   }
-  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) fail(file, 'not a JSON object');
+}
+
+function checkDocument(doc: unknown, fail: Fail): Record<string, unknown> {
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw fail('not a JSON object');
   const d = doc as Record<string, unknown>;
-  if (typeof d.schemaVersion !== 'number') fail(file, 'no schemaVersion: not a kitaru document');
+  if (typeof d.schemaVersion !== 'number') throw fail('no schemaVersion: not a kitaru document');
   if (d.schemaVersion > SCHEMA_VERSION) {
-    fail(
-      file,
+    throw fail(
       `schemaVersion ${d.schemaVersion} is newer than this kitaru understands (${SCHEMA_VERSION}); upgrade kitaru`,
     );
   }
   return d;
 }
 
-/** Parses and checks `execution.json`; `KitaruStoreError` naming the file otherwise. */
-export function parseExecution(file: string, text: string, folderId: string): ExecutionRecord {
-  const d = parse(file, text);
-  if (typeof d.id !== 'string') fail(file, 'missing id');
+/** Checks an execution document (of the execution whose folder is `folderId`). */
+export function checkExecution(doc: unknown, folderId: string, fail: Fail): ExecutionRecord {
+  const d = checkDocument(doc, fail);
+  if (typeof d.id !== 'string') throw fail('missing id');
   if (d.id !== folderId) {
-    fail(file, `it is execution ${JSON.stringify(d.id)}, but its folder is ${folderId} (copied or edited?)`);
+    throw fail(`it is execution ${JSON.stringify(d.id)}, but its folder is ${folderId} (copied or edited?)`);
   }
   if (typeof d.status !== 'string' || !STATUSES.has(d.status))
-    fail(file, `unknown status ${JSON.stringify(d.status)}`);
+    throw fail(`unknown status ${JSON.stringify(d.status)}`);
   const flow = d.flow as Record<string, unknown> | undefined;
   if (typeof flow !== 'object' || flow === null || typeof flow.name !== 'string')
-    fail(file, 'missing flow name');
-  if (typeof d.createdAt !== 'string') fail(file, 'missing createdAt');
+    throw fail('missing flow name');
+  if (typeof d.createdAt !== 'string') throw fail('missing createdAt');
   return d as unknown as ExecutionRecord;
+}
+
+/** Checks a call record. */
+export function checkCall(doc: unknown, fail: Fail): CallRecord {
+  const d = checkDocument(doc, fail);
+  if (typeof d.id !== 'string' || typeof d.name !== 'string') throw fail('missing call id or name');
+  if (typeof d.seq !== 'number') throw fail('missing seq');
+  if (d.status !== 'completed' && d.status !== 'failed')
+    throw fail(`unknown status ${JSON.stringify(d.status)}`);
+  if (!Array.isArray(d.attempts)) throw fail('missing attempts');
+  return d as unknown as CallRecord;
+}
+
+/** Parses and checks `execution.json`; `KitaruStoreError` naming the file otherwise. */
+export function parseExecution(file: string, text: string, folderId: string): ExecutionRecord {
+  return checkExecution(parse(file, text), folderId, fileFailure(file));
 }
 
 /** Parses and checks a call record; `KitaruStoreError` naming the file otherwise. */
 export function parseCall(file: string, text: string): CallRecord {
-  const d = parse(file, text);
-  if (typeof d.id !== 'string' || typeof d.name !== 'string') fail(file, 'missing call id or name');
-  if (typeof d.seq !== 'number') fail(file, 'missing seq');
-  if (d.status !== 'completed' && d.status !== 'failed')
-    fail(file, `unknown status ${JSON.stringify(d.status)}`);
-  if (!Array.isArray(d.attempts)) fail(file, 'missing attempts');
-  return d as unknown as CallRecord;
+  return checkCall(parse(file, text), fileFailure(file));
 }
 
 /**
@@ -70,7 +85,7 @@ export function parseLines<T>(file: string, text: string): T[] {
       out.push(JSON.parse(line) as T);
     } catch (cause) {
       if (i === lines.length - 1) break;
-      fail(file, `line ${i + 1} is not valid JSON`, cause);
+      throw new KitaruStoreError(fileFailure(file)(`line ${i + 1} is not valid JSON`).message, { cause });
     }
   }
   return out;

@@ -1,0 +1,128 @@
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { KitaruStoreError } from '../../errors.js';
+import type { CallRecord, ExecutionRecord, LogEntry } from '../types.js';
+import type { CallRef } from './call-index.js';
+import { readText } from './fs-helpers.js';
+import { type JournalContent, parseJournal } from './journal-reader.js';
+import { checkExecution } from './validate.js';
+
+/** A JSON object as one journal line of type `t` (`t` last, so readers drop it cheaply). */
+function line(json: string, t: string): string {
+  return `${json.slice(0, -1)},"t":"${t}"}`;
+}
+
+/** The journal's first line: the execution as it started (its summary until it ends). */
+export const startLine = (record: ExecutionRecord) => line(JSON.stringify(record), 'start');
+/** A call as it stands after an attempt (a later line of the same call supersedes it). */
+export const callLine = (record: CallRecord) => line(JSON.stringify(record), 'call');
+/** A flow-level log entry. */
+export const logLine = (entry: LogEntry) => line(JSON.stringify(entry), 'log');
+
+/** A reused call: a reference to the call of the execution that really ran it. */
+export function reuseLine(record: CallRecord): string {
+  const ref = {
+    seq: record.seq,
+    id: record.id,
+    name: record.name,
+    inputHash: record.inputHash,
+    sourceExecId: record.sourceExecId,
+    sourceSeq: record.sourceSeq,
+  };
+  return line(JSON.stringify(ref), 'reuse');
+}
+
+/** The first line of a file (read in chunks until its newline), or null if it has none yet. */
+function firstLine(file: string): string | null {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw new KitaruStoreError(`cannot read store file ${file}: ${(err as Error).message}`, { cause: err });
+  }
+  try {
+    const chunks: Buffer[] = [];
+    for (let at = 0; ; ) {
+      const buf = Buffer.alloc(16 * 1024);
+      const n = readSync(fd, buf, 0, buf.length, at);
+      const nl = buf.subarray(0, n).indexOf(0x0a);
+      if (nl >= 0) {
+        chunks.push(buf.subarray(0, nl));
+        return Buffer.concat(chunks).toString('utf8');
+      }
+      if (n === 0) return null;
+      chunks.push(buf.subarray(0, n));
+      at += n;
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * The start record of an execution's journal, read alone (list reads no more of a running or
+ * crashed execution). A journal without one was cut off as it was created: a `KitaruStoreError`.
+ */
+export function readStart(file: string, folderId: string): ExecutionRecord | null {
+  const first = firstLine(file);
+  const fail = (what: string) =>
+    new KitaruStoreError(`corrupt store file ${file}: ${what}. Move the execution's folder away and retry.`);
+  if (first === null) {
+    if (statSize(file) === null) return null;
+    throw fail('no start record (the execution was cut off as it was created)');
+  }
+  let rec: Record<string, unknown>;
+  try {
+    rec = JSON.parse(first);
+  } catch {
+    throw fail('line 1 is not valid JSON');
+  }
+  if (rec.t !== 'start') throw fail('line 1 is not a start record');
+  delete rec.t;
+  return checkExecution(rec, folderId, (what) => fail(`line 1: ${what}`));
+}
+
+function statSize(file: string): number | null {
+  try {
+    return statSync(file).size;
+  } catch {
+    return null;
+  }
+}
+
+/** A journal's stamp: a changed file is read again. */
+function stampOf(file: string): string | null {
+  try {
+    const st = statSync(file);
+    return `${st.mtimeMs}:${st.size}:${st.ino}`;
+  } catch {
+    return null;
+  }
+}
+
+/** Journals kept parsed: a replay's source is read once, not once per reused call. */
+const KEPT = 4;
+
+/** Reads journals, keeping the last few parsed while their files are unchanged. */
+export function createJournalCache(fileOf: (id: string) => string) {
+  const kept = new Map<string, { stamp: string; content: JournalContent }>();
+  return {
+    /** The parsed journal of execution `id`, or null if it has none. */
+    read(id: string): JournalContent | null {
+      const file = fileOf(id);
+      const stamp = stampOf(file);
+      if (stamp === null) return null;
+      const hit = kept.get(id);
+      if (hit && hit.stamp === stamp) return hit.content;
+      const text = readText(file);
+      if (text === null) return null;
+      const content = parseJournal(file, text, id);
+      kept.delete(id);
+      kept.set(id, { stamp, content });
+      if (kept.size > KEPT) kept.delete(kept.keys().next().value as string);
+      return content;
+    },
+  };
+}
+
+export type { CallRef };

@@ -1,0 +1,120 @@
+import { closeSync, fdatasyncSync, fstatSync, ftruncateSync, openSync, readSync, writeSync } from 'node:fs';
+import { osError } from '../os-error.js';
+
+/**
+ * An execution's journal, open for appending while it runs. Lines appended in the same turn of
+ * the microtask queue (a fan-out's calls ending together) go out in one write(), and with
+ * `durable` one fdatasync: a group commit. Each line is written whole.
+ */
+export interface JournalWriter {
+  /** Queues one record (a line of JSON, no newline); resolves once it is written (and synced). */
+  append(line: string): Promise<void>;
+  /** Writes what is queued, now. */
+  flush(): void;
+  /** Writes what is queued and closes the file. */
+  close(): void;
+}
+
+/** Lines queued for the next write, and the promise they share. */
+interface Group {
+  lines: string[];
+  done: Promise<void>;
+  resolve(): void;
+  reject(err: unknown): void;
+}
+
+function newGroup(): Group {
+  let resolve!: () => void;
+  let reject!: (err: unknown) => void;
+  const done = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { lines: [], done, resolve, reject };
+}
+
+/** Writes all of `text` at the end of the file (append mode). */
+function writeAll(fd: number, text: string): void {
+  const buf = Buffer.from(text, 'utf8');
+  for (let at = 0; at < buf.length; ) at += writeSync(fd, buf, at, buf.length - at);
+}
+
+/**
+ * Opens `file` for appending. A journal this process did not create (an execution taken up again)
+ * first loses a torn last line: a crash can leave one, and a record after it would be glued to it.
+ */
+export function openJournal(file: string, options: { durable: boolean; create: boolean }): JournalWriter {
+  let fd: number;
+  try {
+    fd = openSync(file, options.create ? 'ax' : 'a+');
+    if (!options.create) cutTornTail(fd);
+  } catch (err) {
+    throw osError(options.create ? 'create store file' : 'open store file', file, err);
+  }
+  let group: Group | null = null;
+
+  function flush(): void {
+    const g = group;
+    if (!g) return;
+    group = null;
+    try {
+      writeAll(fd, `${g.lines.join('\n')}\n`);
+      if (options.durable) fdatasyncSync(fd);
+      g.resolve();
+    } catch (err) {
+      const e = osError('append to store file', file, err);
+      g.reject(e);
+      throw e;
+    }
+  }
+
+  return {
+    append(line) {
+      if (!group) {
+        group = newGroup();
+        queueMicrotask(() => {
+          try {
+            flush();
+          } catch {} // the group's promise carries the error
+        });
+      }
+      group.lines.push(line);
+      return group.done;
+    },
+    flush,
+    close() {
+      try {
+        flush();
+      } finally {
+        closeSync(fd);
+      }
+    },
+  };
+}
+
+/** Cuts the file after its last complete, parsable line (the file is read whole: this is rare). */
+function cutTornTail(fd: number): void {
+  const size = fstatSync(fd).size;
+  if (size === 0) return;
+  const buf = Buffer.alloc(size);
+  for (let at = 0; at < size; ) {
+    const n = readSync(fd, buf, at, size - at, at);
+    if (n === 0) break;
+    at += n;
+  }
+  const keep = wholeLength(buf);
+  if (keep < size) ftruncateSync(fd, keep);
+}
+
+/** The length of the part of a journal made of whole lines, a torn last line left out. */
+export function wholeLength(buf: Buffer): number {
+  if (buf.length === 0) return 0;
+  if (buf[buf.length - 1] !== 0x0a) return buf.lastIndexOf(0x0a) + 1;
+  const start = buf.lastIndexOf(0x0a, buf.length - 2) + 1;
+  try {
+    JSON.parse(buf.subarray(start, buf.length - 1).toString('utf8'));
+    return buf.length;
+  } catch {
+    return start;
+  }
+}
