@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { KitaruClient } from '../../src/index.js';
 import { execIdOf, finished, json, kitaru, kitaruAsync, makeProject, write } from '../e2e-project.js';
 import { delay } from '../helpers.js';
 
-const FLOWS = `import { existsSync, writeFileSync } from 'node:fs';
+const FLOWS = `import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { checkpoint, flow } from 'kitaru';
 const step = checkpoint(async function step(i: number) {
   await new Promise((r) => setTimeout(r, Number(process.env.STEP_MS ?? 2)));
@@ -26,6 +27,17 @@ export const busy = flow(async function busy(n: number) {
   let last = 0;
   for (let i = 0; i < n; i++) last = await quick(i);
   return last;
+});
+const fanned = checkpoint(async function fanned(i: number) {
+  await new Promise((r) => setTimeout(r, Math.random() * Number(process.env.STEP_MS ?? 2)));
+  return i + 1;
+});
+export const mixed = flow(async function mixed(n: number) {
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += await step(i);
+  const wide = await fanned.map(Array.from({ length: n }, (_, i) => i));
+  for (let i = 0; i < 5; i++) sum += await step(i);
+  return [sum, wide.reduce((a, b) => a + b, 0)];
 });
 export const stuck = flow(async function stuck() {
   const a = await step(3);
@@ -149,39 +161,44 @@ describe('a run killed with SIGKILL', () => {
     );
   });
 
-  it('fault injection: killed at random points, the store always reads and a replay finishes right', async () => {
+  it('fault injection: killed 50 times at random points of sequential calls and a fan-out, the store always reads and a replay finishes right', async () => {
     const dir = project();
-    const n = 40;
-    const expected = Array.from({ length: n }, (_, i) => i * i).reduce((a, b) => a + b, 0);
-    for (let round = 0; round < 6; round++) {
-      const child = kitaruAsync(dir, ['run', 'flows.ts', '--flow', 'long', '--args', String(n)], {
+    const n = 20;
+    const squares = (k: number) => Array.from({ length: k }, (_, i) => i * i).reduce((a, b) => a + b, 0);
+    const expected = [squares(n) + squares(5), (n * (n + 1)) / 2];
+    const client = new KitaruClient({ dir: join(dir, '.kitaru'), onWarning: () => {} });
+    let torn = 0;
+    for (let round = 0; round < 50; round++) {
+      const child = kitaruAsync(dir, ['run', 'flows.ts', '--flow', 'mixed', '--args', String(n)], {
         STEP_MS: '3',
       });
       const done = finished(child);
-      // Wait for the id line, then kill somewhere inside the run of 40 calls.
+      // Wait for the id line, then kill somewhere inside the run (about 150 ms of calls).
       let out = '';
       child.stdout?.on('data', (d) => (out += d));
-      while (!out.includes('\n')) await delay(5);
-      await delay(Math.floor(Math.random() * 250));
+      while (!out.includes('\n')) await delay(2);
+      await delay(Math.floor(Math.random() * 160));
       child.kill('SIGKILL');
-      const r = await done;
-      const id = execIdOf(r);
-      const list = kitaru(dir, ['list', '--json']);
-      assert.equal(list.code, 0);
-      assert.equal(list.stderr, '', 'no unreadable execution');
-      const source = json<{ execution: Ex }>(kitaru(dir, ['inspect', id, '--json'])).execution;
+      const id = execIdOf(await done);
+      const journal = readFileSync(join(dir, '.kitaru', 'executions', id, 'journal.jsonl'), 'utf8');
+      if (!journal.endsWith('\n')) torn++;
+      const [listed] = await client.executions.list({ limit: 1 });
+      assert.equal(listed?.id, id);
+      const source = await client.executions.get(id);
       assert.ok(['crashed', 'completed'].includes(source.status), source.status);
       const completed = source.checkpoints.filter((c) => c.status === 'completed').length;
-      assert.deepEqual(
-        source.checkpoints.map((c) => c.id),
-        Array.from({ length: source.checkpoints.length }, (_, i) => (i === 0 ? 'step' : `step_${i + 1}`)),
-      );
-      const replay = json<{ execution: Ex }>(kitaru(dir, ['replay', id, '--json'])).execution;
+      const replay = await client.executions.replay(id);
       assert.equal(replay.status, 'completed', `round ${round}`);
-      assert.equal(replay.output, expected);
-      assert.equal(replay.checkpoints.filter((c) => c.origin === 'reused').length, completed);
-      assert.equal(replay.checkpoints.length, n);
+      assert.deepEqual(replay.output, expected, `round ${round}`);
+      assert.equal(
+        replay.checkpoints.filter((c) => c.origin === 'reused').length,
+        completed,
+        `round ${round}`,
+      );
+      assert.equal(replay.checkpoints.length, 2 * n + 5);
     }
+    // Not an assertion (a kill mid-write is rare), but worth seeing in the test log.
+    if (torn > 0) process.stdout.write(`# ${torn} of 50 kills left a torn last line\n`);
   });
 });
 
