@@ -2,6 +2,7 @@ import { Chalk, type ChalkInstance } from 'chalk';
 import { KitaruUsageError } from '../errors.js';
 import { isPostgresUrl, resolveStore } from '../store/drivers.js';
 import type { Store } from '../store/store.js';
+import type { Terminal } from './terminal.js';
 
 /** What every command gets: global options and the two output streams. */
 export interface CliIO {
@@ -11,57 +12,70 @@ export interface CliIO {
   /** The database given with --store, if any. */
   storeUrl: string | undefined;
   color: ChalkInstance;
-  /** The command's result: stdout. */
+  /** The command's result: stdout. A line end is added when missing. */
   out(text: string): void;
-  /** Progress, warnings and errors: stderr. */
+  /** Progress, warnings and errors: stderr. A line end is added when missing. */
   err(text: string): void;
-  /** Whether a spinner may be shown. */
-  interactive: boolean;
+  /** Where a spinner may draw; undefined when none may be shown (no terminal, CI, --json). */
+  spinner: SpinnerTarget | undefined;
   /** Width, in columns, that long table lines are cut to: the terminal's, else 120. */
   width: number;
+}
+
+/** A terminal stream a spinner draws on, and its current width. */
+export interface SpinnerTarget {
+  stream: NodeJS.WritableStream;
+  readonly columns: number;
+}
+
+/** The global options of one invocation. */
+export interface GlobalOptions {
+  json: boolean;
+  noColor: boolean;
+  dir: string | undefined;
+  storeUrl: string | undefined;
 }
 
 /** Line width when stdout is not a terminal: lines stay readable in a log or a pager. */
 const PIPED_WIDTH = 120;
 
+type Env = Readonly<Record<string, string | undefined>>;
+
 /** Colour level from --no-color, NO_COLOR, FORCE_COLOR and whether stderr is a terminal. */
-export function colorLevel(noColor: boolean, isTTY: boolean): 0 | 1 {
-  if (noColor || ('NO_COLOR' in process.env && process.env.NO_COLOR !== '')) return 0;
-  const force = process.env.FORCE_COLOR;
+export function colorLevel(noColor: boolean, isTTY: boolean, env: Env): 0 | 1 {
+  if (noColor || ('NO_COLOR' in env && env.NO_COLOR !== '')) return 0;
+  const force = env.FORCE_COLOR;
   if (force !== undefined) return force === '0' || force === 'false' ? 0 : 1;
   return isTTY ? 1 : 0;
 }
 
-/**
- * Builds the IO of one CLI invocation. With `json`, anything user code writes to stdout is sent
- * to stderr, so that stdout carries exactly one JSON document.
- */
-export function createIO(options: {
-  json: boolean;
-  noColor: boolean;
-  dir: string | undefined;
-  storeUrl: string | undefined;
-}): CliIO {
-  const stdoutWrite = process.stdout.write.bind(process.stdout);
-  if (options.json) {
-    process.stdout.write = process.stderr.write.bind(process.stderr) as typeof process.stdout.write;
-  }
-  const level = options.json ? 0 : colorLevel(options.noColor, Boolean(process.stderr.isTTY));
+function spinnerOf(terminal: Terminal, json: boolean): SpinnerTarget | undefined {
+  const stream = terminal.spinnerStream;
+  const { stderr } = terminal;
+  // A spinner needs a real terminal with a width (a zero-column pty would make it misdraw).
+  if (json || !stream || !stderr.isTTY || stderr.columns <= 0 || terminal.env.CI) return undefined;
+  return {
+    stream,
+    get columns() {
+      return stderr.columns;
+    },
+  };
+}
+
+const line = (text: string) => (text.endsWith('\n') ? text : `${text}\n`);
+
+/** Builds the IO of one CLI invocation over `terminal`. With `json`, nothing is coloured. */
+export function createIO(terminal: Terminal, options: GlobalOptions): CliIO {
+  const level = options.json ? 0 : colorLevel(options.noColor, terminal.stderr.isTTY, terminal.env);
   return {
     json: options.json,
     dir: options.dir,
     storeUrl: options.storeUrl,
     color: new Chalk({ level }),
-    out: (text) => {
-      stdoutWrite(text.endsWith('\n') ? text : `${text}\n`);
-    },
-    err: (text) => {
-      process.stderr.write(text.endsWith('\n') ? text : `${text}\n`);
-    },
-    // A spinner needs a real terminal with a width (a zero-column pty would make it misdraw).
-    interactive:
-      !options.json && Boolean(process.stderr.isTTY) && (process.stderr.columns ?? 0) > 0 && !process.env.CI,
-    width: (process.stdout.isTTY && process.stdout.columns) || PIPED_WIDTH,
+    out: (text) => terminal.out(line(text)),
+    err: (text) => terminal.err(line(text)),
+    spinner: spinnerOf(terminal, options.json),
+    width: (terminal.stdout.isTTY && terminal.stdout.columns) || PIPED_WIDTH,
   };
 }
 

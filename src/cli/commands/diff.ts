@@ -1,5 +1,6 @@
 import { diffExecutions } from '../../diff.js';
 import { getExecution } from '../../queries.js';
+import type { CommandResult } from '../command-result.js';
 import { type CliIO, storeOf } from '../io.js';
 import { formatDuration, formatValue, paintStatus, table } from '../render/format.js';
 
@@ -13,14 +14,11 @@ export async function diffCommand(
   idA: string,
   idB: string,
   options: { changed?: boolean } = {},
-): Promise<number> {
+): Promise<CommandResult> {
   const store = storeOf(io);
   const full = diffExecutions(await getExecution(store, idA, false), await getExecution(store, idB, false));
   const diff = options.changed ? { ...full, calls: full.calls.filter((d) => d.change !== 'same') } : full;
-  if (io.json) {
-    io.out(JSON.stringify({ command: 'diff', diff }));
-    return 0;
-  }
+  if (io.json) return { exitCode: 0, document: { diff } };
   const c = io.color;
   const mark = {
     same: c.dim('same'),
@@ -48,5 +46,5 @@ export async function diffCommand(
         : c.dim('no call differs'),
     ].join('\n'),
   );
-  return 0;
+  return { exitCode: 0 };
 }

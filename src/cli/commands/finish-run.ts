@@ -7,10 +7,11 @@ import type { RunObserver } from '../../runtime/observer.js';
 import { effectiveStatus, hasEnded } from '../../store/liveness.js';
 import type { Store } from '../../store/store.js';
 import { headView } from '../../views.js';
+import type { CommandResult, JsonDocument } from '../command-result.js';
 import type { CliIO } from '../io.js';
 import { formatValue, paintStatus, replayCommand } from '../render/format.js';
 import type { Progress } from '../render/progress.js';
-import { type SignalWatch, signalExitCode } from '../signals.js';
+import { cancelExecutionsOn, type Interrupts, signalExitCode, signalOf } from '../signals.js';
 
 type ExecutionHead = ReturnType<typeof headView>;
 type Counts = Progress['ended'];
@@ -40,24 +41,24 @@ function printResult(io: CliIO, ex: ExecutionHead, ended: Counts): void {
   }
 }
 
-/** Prints an ended execution (one JSON document, or its status and output) and returns its status. */
+/** An ended execution: its status, and its JSON document or (in text mode) its status and output printed. */
 async function report(
   io: CliIO,
   store: Store,
   execId: string,
-  command: 'run' | 'replay',
   ended: () => Promise<Counts> | Counts,
-): Promise<string> {
+): Promise<{ status: string; document?: JsonDocument }> {
   if (io.json) {
     const execution = await getExecution(store, execId, false);
-    io.out(JSON.stringify({ command, execution }));
-    return execution.status;
+    return { status: execution.status, document: { execution } };
   }
   // Text mode prints no calls: reading them back (thousands, perhaps) would be wasted.
   const head = headView(await store.getExecution(execId), false);
   printResult(io, head, await ended());
-  return head.status;
+  return { status: head.status };
 }
+
+const exitCodeOf = (status: string) => (status === 'completed' ? 0 : 1);
 
 /**
  * The progress observer, plus the line that names the execution (`execution <id> · <what>`),
@@ -78,24 +79,24 @@ export function announcing(
 }
 
 /**
- * Waits for a run or replay to end (or for a signal to cancel it), prints its execution and
- * returns the exit code: 0 completed, 1 failed, 130/143 cancelled by SIGINT/SIGTERM.
+ * Waits for a run or replay to end (or for a signal to cancel it) and reports its execution.
+ * Exit code: 0 completed, 1 failed, 130/143 cancelled by SIGINT/SIGTERM.
  */
 export async function finishRun(
   io: CliIO,
   store: Store,
   handle: ExecutionHandle,
   progress: Progress,
-  signals: SignalWatch,
-  command: 'run' | 'replay',
-): Promise<number> {
-  const outcome = await Promise.race([handle.done, signals.cancelled.then(() => null)]);
+  interrupts: Interrupts,
+): Promise<CommandResult> {
+  const cancelled = cancelExecutionsOn(interrupts).then(() => null);
+  const outcome = await Promise.race([handle.done, cancelled]);
   progress.stop();
   // A store that cannot write is not the flow's failure: say what the store said, exit 2.
   if (outcome && isKitaruError(outcome.cause, 'KitaruStoreError')) throw outcome.cause;
-  const status = await report(io, store, handle.execId, command, () => progress.ended);
-  if (outcome === null && signals.signal) return signalExitCode(signals.signal);
-  return status === 'completed' ? 0 : 1;
+  const { status, document } = await report(io, store, handle.execId, () => progress.ended);
+  const signal = outcome === null ? signalOf(interrupts.signal) : null;
+  return { exitCode: signal ? signalExitCode(signal) : exitCodeOf(status), document };
 }
 
 /**
@@ -106,9 +107,8 @@ export async function waitForQueued(
   io: CliIO,
   store: Store,
   execId: string,
-  command: 'run' | 'replay',
   signal: AbortSignal,
-): Promise<number | NodeJS.Signals> {
+): Promise<CommandResult> {
   let delay = 50;
   let record = await store.getExecution(execId);
   while (!hasEnded(effectiveStatus(record))) {
@@ -116,7 +116,7 @@ export async function waitForQueued(
       await sleep(delay, undefined, { signal });
     } catch {
       io.err(`stopped waiting; execution ${execId} goes on on its worker.`);
-      return signal.reason as NodeJS.Signals;
+      return { exitCode: signalExitCode(signal.reason as NodeJS.Signals) };
     }
     delay = Math.min(delay * 2, 500);
     record = await store.getExecution(execId);
@@ -128,5 +128,6 @@ export async function waitForQueued(
     for (const call of await store.getCalls(execId)) ended[call.origin]++;
     return ended;
   };
-  return (await report(io, store, execId, command, counts)) === 'completed' ? 0 : 1;
+  const { status, document } = await report(io, store, execId, counts);
+  return { exitCode: exitCodeOf(status), document };
 }

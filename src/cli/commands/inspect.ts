@@ -1,6 +1,7 @@
 import { callDurationMs } from '../../diff.js';
 import { getExecution, type LogLine } from '../../queries.js';
 import type { CheckpointView, Execution } from '../../views.js';
+import type { CommandResult } from '../command-result.js';
 import { type CliIO, storeOf } from '../io.js';
 import {
   formatDuration,
@@ -89,12 +90,9 @@ export async function inspectCommand(
   io: CliIO,
   id: string,
   options: { attempts?: boolean },
-): Promise<number> {
+): Promise<CommandResult> {
   const ex = await getExecution(storeOf(io), id, false);
-  if (io.json) {
-    io.out(JSON.stringify({ command: 'inspect', execution: ex }));
-    return 0;
-  }
+  if (io.json) return { exitCode: 0, document: { execution: ex } };
   const out = header(io, ex);
   out.push('');
   if (ex.checkpoints.length === 0) out.push(io.color.dim('no calls'));
@@ -116,5 +114,5 @@ export async function inspectCommand(
     out.push('', `replay it (completed calls are reused): ${replayCommand(ex.id, io.dir)}`);
   }
   io.out(out.join('\n'));
-  return 0;
+  return { exitCode: 0 };
 }

@@ -1,4 +1,5 @@
 import { listExecutions } from '../../queries.js';
+import type { CommandResult } from '../command-result.js';
 import { type CliIO, storeOf } from '../io.js';
 import { parseCount } from '../parse-input.js';
 import { formatDuration, formatTime, paintStatus, table } from '../render/format.js';
@@ -7,7 +8,7 @@ import { formatDuration, formatTime, paintStatus, table } from '../render/format
 export async function listCommand(
   io: CliIO,
   options: { flow?: string; status?: string; limit?: string },
-): Promise<number> {
+): Promise<CommandResult> {
   const filter = {
     limit: options.limit === undefined ? 50 : parseCount(options.limit, '--limit'),
     ...(options.flow === undefined ? {} : { flow: options.flow }),
@@ -15,13 +16,10 @@ export async function listCommand(
   };
   const { executions, warnings } = await listExecutions(storeOf(io), filter, false);
   for (const w of warnings) io.err(io.color.yellow(`warning: ${w}`));
-  if (io.json) {
-    io.out(JSON.stringify({ command: 'list', executions, count: executions.length }));
-    return 0;
-  }
+  if (io.json) return { exitCode: 0, document: { executions, count: executions.length } };
   if (executions.length === 0) {
     io.out('no executions');
-    return 0;
+    return { exitCode: 0 };
   }
   const rows = executions.map((e) => [
     e.id,
@@ -33,5 +31,5 @@ export async function listCommand(
     e.originalExecId ? `replay of ${e.originalExecId}` : '',
   ]);
   io.out(table(['id', 'flow', 'status', 'calls', 'created', 'duration', ''], rows, io.color));
-  return 0;
+  return { exitCode: 0 };
 }

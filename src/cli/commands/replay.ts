@@ -1,10 +1,11 @@
 import { prepareReplay, startPreparedReplay } from '../../replay.js';
 import type { ReplayOptions } from '../../runtime/replay-plan.js';
 import { argsCountWarning } from '../args-warning.js';
+import type { CommandResult } from '../command-result.js';
 import { type CliIO, storeOf } from '../io.js';
 import { parseFlowArgs, parseOverrides } from '../parse-input.js';
 import { createProgress } from '../render/progress.js';
-import type { SignalWatch } from '../signals.js';
+import type { Interrupts } from '../signals.js';
 import { announcing, finishRun } from './finish-run.js';
 import { queueAndReport } from './queued.js';
 
@@ -26,8 +27,8 @@ export async function replayCommand(
   io: CliIO,
   id: string,
   options: ReplayCommandOptions,
-  signals: () => SignalWatch,
-) {
+  listen: () => Interrupts,
+): Promise<CommandResult> {
   const plan: ReplayOptions = { overrides: parseOverrides(options.override, options.overrides) };
   const given = parseFlowArgs(options.args, options.argsFile);
   if (given !== undefined) plan.args = given.values;
@@ -39,7 +40,7 @@ export async function replayCommand(
   if (warning) onWarning(warning);
   if (options.queue) {
     const label = `replay of ${prepared.sourceExecId}`;
-    return queueAndReport(io, store, 'replay', Boolean(options.wait), label, {
+    return queueAndReport(io, store, options.wait ? listen : undefined, label, {
       def: prepared.def,
       args: prepared.args,
       plan: prepared.plan,
@@ -48,5 +49,5 @@ export async function replayCommand(
   const progress = await createProgress(io, { verbose: Boolean(options.verbose) });
   const observer = announcing(io, progress.observer, (e) => `replay of ${e.sourceExecId}`);
   const handle = startPreparedReplay(store, prepared, { observer, onWarning });
-  return finishRun(io, store, handle, progress, signals(), 'replay');
+  return finishRun(io, store, handle, progress, listen());
 }

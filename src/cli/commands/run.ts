@@ -1,9 +1,10 @@
 import { loadFlowFile, pickFlow } from '../../loader.js';
 import { argsCountWarning } from '../args-warning.js';
+import type { CommandResult } from '../command-result.js';
 import { type CliIO, storeOf } from '../io.js';
 import { parseFlowArgs } from '../parse-input.js';
 import { createProgress } from '../render/progress.js';
-import type { SignalWatch } from '../signals.js';
+import type { Interrupts } from '../signals.js';
 import { announcing, finishRun } from './finish-run.js';
 import { queueAndReport } from './queued.js';
 
@@ -23,8 +24,8 @@ export async function runCommand(
   io: CliIO,
   file: string,
   options: RunCommandOptions,
-  signals: () => SignalWatch,
-) {
+  listen: () => Interrupts,
+): Promise<CommandResult> {
   const given = parseFlowArgs(options.args, options.argsFile);
   const def = pickFlow(await loadFlowFile(file), options.flow);
   const warning = given && argsCountWarning(def.name, def.fn, given);
@@ -32,10 +33,10 @@ export async function runCommand(
   const args = given?.values ?? [];
   const store = storeOf(io);
   if (options.queue) {
-    return queueAndReport(io, store, 'run', Boolean(options.wait), `flow ${def.name}`, { def, args });
+    return queueAndReport(io, store, options.wait ? listen : undefined, `flow ${def.name}`, { def, args });
   }
   const progress = await createProgress(io, { verbose: Boolean(options.verbose) });
   const observer = announcing(io, progress.observer, () => `flow ${def.name}`);
   const handle = def.start({ args, store, observer });
-  return finishRun(io, store, handle, progress, signals(), 'run');
+  return finishRun(io, store, handle, progress, listen());
 }

@@ -1,8 +1,9 @@
 import { spawn } from 'node:child_process';
 import { KitaruUsageError } from '../../errors.js';
 import { startUiServer } from '../../ui/server.js';
+import type { CommandResult, JsonDocument } from '../command-result.js';
 import { type CliIO, storeOf } from '../io.js';
-import { type SignalWatch, signalExitCode } from '../signals.js';
+import { cancelExecutionsOn, type Interrupts, signalExitCode } from '../signals.js';
 
 /** Options of `kitaru ui`. */
 export interface UiCommandOptions {
@@ -20,18 +21,23 @@ function openBrowser(url: string, io: CliIO): void {
   child.unref();
 }
 
-/** `kitaru ui`: serves the page over the store until SIGINT/SIGTERM. */
+/**
+ * `kitaru ui`: serves the page over the store until SIGINT/SIGTERM. Its `--json` document (the
+ * URL) is handed to `announce` as soon as the server listens, not at the end: it runs until stopped.
+ */
 export async function uiCommand(
   io: CliIO,
   options: UiCommandOptions,
-  watch: () => SignalWatch,
-): Promise<number> {
+  listen: () => Interrupts,
+  announce: (document: JsonDocument) => void,
+): Promise<CommandResult> {
   const port = Number(options.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new KitaruUsageError(`--port takes a port number (0 for any free one), got "${options.port}".`);
   }
   const store = storeOf(io);
-  const signals = watch();
+  // Replays started from the page run in this process: a signal cancels them, as in `kitaru run`.
+  const stopped = cancelExecutionsOn(listen());
   let server: Awaited<ReturnType<typeof startUiServer>>;
   try {
     server = await startUiServer({
@@ -48,11 +54,11 @@ export async function uiCommand(
     }
     throw err;
   }
-  if (io.json) io.out(JSON.stringify({ command: 'ui', url: server.url, store: store.location }));
+  if (io.json) announce({ url: server.url, store: store.location });
   else io.out(`kitaru ui: ${server.url}  (store ${store.location}; Ctrl-C to stop)`);
   if (options.open) openBrowser(server.url, io);
-  const signal = await signals.cancelled;
+  const signal = await stopped;
   await server.close();
   await store.close?.();
-  return signalExitCode(signal);
+  return { exitCode: signalExitCode(signal) };
 }

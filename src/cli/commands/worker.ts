@@ -1,6 +1,7 @@
 import { KitaruUsageError } from '../../errors.js';
+import type { CommandResult } from '../command-result.js';
 import { type CliIO, storeOf } from '../io.js';
-import { signalExitCode } from '../signals.js';
+import { type Interrupts, signalExitCode } from '../signals.js';
 
 /** Options of `kitaru worker`. */
 export interface WorkerCommandOptions {
@@ -16,15 +17,24 @@ function seconds(value: string, flag: string, min: number): number {
   return n;
 }
 
+function concurrencyOf(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1)
+    throw new KitaruUsageError(`--concurrency takes a whole number >= 1, got "${value}".`);
+  return n;
+}
+
 /**
  * `kitaru worker`: runs queued executions from the flow files of this checkout until SIGINT or
- * SIGTERM; then finishes what it runs within the grace period and hands the rest back.
+ * SIGTERM; then finishes what it runs within the grace period and hands the rest back. A second
+ * signal hands them back at once.
  */
-export async function workerCommand(io: CliIO, options: WorkerCommandOptions): Promise<number> {
-  const concurrency = Number(options.concurrency);
-  if (!Number.isInteger(concurrency) || concurrency < 1) {
-    throw new KitaruUsageError(`--concurrency takes a whole number >= 1, got "${options.concurrency}".`);
-  }
+export async function workerCommand(
+  io: CliIO,
+  options: WorkerCommandOptions,
+  listen: () => Interrupts,
+): Promise<CommandResult> {
+  const concurrency = concurrencyOf(options.concurrency);
   const leaseMs = seconds(options.lease, '--lease', 1) * 1000;
   const graceMs = seconds(options.grace, '--grace', 0) * 1000;
   const store = storeOf(io);
@@ -38,26 +48,21 @@ export async function workerCommand(io: CliIO, options: WorkerCommandOptions): P
   try {
     const queue = await openQueue(db, (m) => say(`queue: ${m}`));
     const worker = await startWorker({ store, db, queue, concurrency, leaseMs, onEvent: say });
-    const signal = await new Promise<NodeJS.Signals>((resolve) => {
-      process.once('SIGINT', resolve);
-      process.once('SIGTERM', resolve);
-    });
+    const interrupts = listen();
+    const signal = await interrupts.first;
     const running = worker.running.size;
     say(
       `${signal}: taking no more executions${running ? `; finishing ${running} (up to ${graceMs / 1000}s, a second signal hands them back now)` : ''}`,
     );
-    const now = () => {
+    interrupts.onRepeat(() => {
+      interrupts.dispose(); // a third signal ends the process as usual
       worker.stop(0).catch(() => {}); // the first stop reports any failure
-    };
-    process.once('SIGINT', now);
-    process.once('SIGTERM', now);
+    });
     await worker.stop(graceMs);
-    process.off('SIGINT', now);
-    process.off('SIGTERM', now);
+    interrupts.dispose();
     await store.close?.();
     say('worker stopped');
-    if (io.json) io.out(JSON.stringify({ command: 'worker', worker: { name: worker.name, signal } }));
-    return signalExitCode(signal);
+    return { exitCode: signalExitCode(signal), document: { worker: { name: worker.name, signal } } };
   } finally {
     clearInterval(keepAlive);
   }

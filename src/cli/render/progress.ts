@@ -59,13 +59,13 @@ export async function createProgress(io: CliIO, options: ProgressOptions = {}): 
       spinner.stop();
       return;
     }
-    const room = Math.max((process.stderr.columns ?? 80) - 3, 20);
+    const room = Math.max((io.spinner?.columns ?? 80) - 3, 20);
     spinner.text = text.length > room ? `${text.slice(0, room - 1)}…` : text;
     if (!spinner.isSpinning) spinner.start();
   };
-  if (io.interactive) {
+  if (io.spinner) {
     const { default: ora } = await import('ora');
-    spinner = ora({ stream: process.stderr, discardStdin: false });
+    spinner = ora({ stream: io.spinner.stream, discardStdin: false });
     // One timer for the whole run, not one per call: events only mark the spinner as stale.
     timer = setInterval(redraw, REDRAW_MS);
     timer.unref();
