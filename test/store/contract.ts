@@ -175,5 +175,45 @@ export function storeContract(name: string, make: () => Store): void {
       assert.deepEqual((await s.getExecution('0030aaaa')).args, [tagged]);
       assert.deepEqual((await s.getCalls('0030aaaa'))[0]?.output, tagged);
     });
+
+    it('a write that has resolved is readable, and a fan-out written in one turn is read in call order', async () => {
+      const s = make();
+      await s.createExecution(execution('0040aaaa'));
+      // Written the way a fan-out ends: all in the same turn, awaited together.
+      const writes = Array.from({ length: 50 }, (_, i) =>
+        s.writeCall('0040aaaa', call(49 - i, `c_${50 - i}`)),
+      );
+      await Promise.all(writes);
+      const calls = await s.getCalls('0040aaaa');
+      assert.deepEqual(
+        calls.map((c) => c.seq),
+        Array.from({ length: 50 }, (_, i) => i),
+      );
+      // Another reader of the same records sees them too, before the execution ends.
+      assert.equal(
+        (await s.listExecutions()).executions.find((e) => e.id === '0040aaaa')?.checkpointCount,
+        50,
+      );
+    });
+
+    it('the last record of a call wins, and a record taken before the write was asked for is kept as it was', async () => {
+      const s = make();
+      await s.createExecution(execution('0041aaaa'));
+      const record = call(0, 'a', { status: 'failed', output: null });
+      const first = s.writeCall('0041aaaa', record);
+      // The runtime goes on changing the record once writeCall returns: the write holds the old one.
+      record.status = 'completed';
+      record.output = { v: 'changed after the write' };
+      await first;
+      assert.equal((await s.getCalls('0041aaaa'))[0]?.status, 'failed');
+      await s.writeCall('0041aaaa', call(0, 'a', { output: { v: 'second' } }));
+      await s.updateExecution('0041aaaa', { status: 'completed', endedAt: new Date().toISOString() });
+      const [only, ...rest] = await s.getCalls('0041aaaa');
+      assert.deepEqual([only?.status, only?.output, rest.length], ['completed', { v: 'second' }, 0]);
+      assert.equal(
+        (await s.listExecutions()).executions.find((e) => e.id === '0041aaaa')?.checkpointCount,
+        1,
+      );
+    });
   });
 }

@@ -17,62 +17,10 @@ export interface CallRef {
 export type IndexEntry = CallRecord | CallRef;
 
 /**
- * An execution keeps its index lines in memory only up to this many bytes; past it no index is
- * written and readers use the call files (large outputs are not held twice).
+ * The last line of a `calls.jsonl` written by kitaru 0.1 (late) is `{"end":true,"count":N}`: how
+ * many entries come before it. An index without it, or whose count differs, was cut short (or
+ * written earlier still) and is not used.
  */
-const MAX_INDEX_BYTES = 64 * 2 ** 20;
-/** Below this many calls an index saves nothing worth its extra write. */
-const MIN_INDEX_CALLS = 16;
-
-/**
- * Collects the last version of each call's line while an execution runs, so that one
- * `calls.jsonl` can be written when it ends: reading a finished execution (inspect, a replay's
- * source) is then one file, not one per call. The call files stay the source of truth.
- */
-export function createIndexCollector() {
-  // Lines only, no records: strings cost the garbage collector almost nothing to keep. References
-  // (small, made anyway) are kept as objects too, so a replay reads back without a parse.
-  const lines = new Map<number, string>();
-  const refs = new Map<number, CallRef>();
-  let bytes = 0;
-  let overflow = false;
-  return {
-    put(seq: number, line: string, ref?: CallRef): void {
-      if (overflow) return;
-      bytes += line.length - (lines.get(seq)?.length ?? 0);
-      lines.set(seq, line);
-      if (ref) refs.set(seq, ref);
-      else refs.delete(seq);
-      if (bytes > MAX_INDEX_BYTES) {
-        overflow = true;
-        lines.clear();
-        refs.clear();
-      }
-    },
-    /**
-     * The index text in call order, or null when it is not worth writing or was given up; and its
-     * entries when every one is a reference.
-     */
-    finish(): { text: string; entries: IndexEntry[] | null } | null {
-      if (overflow || lines.size < MIN_INDEX_CALLS) return null;
-      const seqs = [...lines.keys()].sort((a, b) => a - b);
-      let text = '';
-      for (const seq of seqs) text += `${lines.get(seq)}\n`;
-      text += closingLine(seqs.length);
-      const entries = refs.size === lines.size ? seqs.map((seq) => refs.get(seq) as CallRef) : null;
-      return { text, entries };
-    },
-  };
-}
-
-/**
- * The last line of `calls.jsonl`: how many entries come before it. An index without it, or whose
- * count differs, was cut short (or written by an older kitaru) and is not used.
- */
-function closingLine(count: number): string {
-  return `{"end":true,"count":${count}}\n`;
-}
-
 function closingCount(line: string): number | null {
   const m = line.match(/^\{"end":true,"count":(\d+)\}$/);
   return m ? Number(m[1]) : null;

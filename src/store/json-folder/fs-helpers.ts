@@ -1,7 +1,6 @@
-import { appendFileSync, type Dirent, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { type Dirent, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { KitaruStoreError } from '../../errors.js';
-import { writeAndSync } from '../atomic-write.js';
 import { osError } from '../os-error.js';
 
 /** A file's text, or null if it does not exist; any other failure names the file. */
@@ -46,16 +45,6 @@ function isDir(path: string): boolean {
     return statSync(path).isDirectory();
   } catch {
     return false;
-  }
-}
-
-/** Appends `text`, fsyncing the file when `durable`; an OS failure names the file. */
-export function appendDurably(file: string, text: string, durable: boolean): void {
-  try {
-    if (durable) writeAndSync(file, 'a', text);
-    else appendFileSync(file, text);
-  } catch (err) {
-    throw osError('append to store file', file, err);
   }
 }
 
