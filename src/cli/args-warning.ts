@@ -1,27 +1,48 @@
 import type { FlowArgs } from './parse-input.js';
 
-// Read from the function's source because `fn.length` stops at the first default and skips a
-// rest parameter: with either, extra arguments may be meant.
-function takesOptionalParameters(fn: (...args: never[]) => unknown): boolean {
-  const src = Function.prototype.toString.call(fn);
+const QUOTES = `"'\``;
+
+/** Where the string literal opening at `start` closes (its closing quote's index). */
+function stringEnd(src: string, start: number): number {
+  const quote = src[start];
+  for (let i = start + 1; i < src.length; i++) {
+    if (src[i] === '\\') i++;
+    else if (src[i] === quote) return i;
+  }
+  return src.length;
+}
+
+/** Each character of `src` from `from` on, outside string literals, with its bracket depth. */
+function* scan(src: string, from: number): Generator<[index: number, char: string, depth: number]> {
+  let depth = 0;
+  for (let i = from; i < src.length; i++) {
+    const c = src[i] as string;
+    if (QUOTES.includes(c)) {
+      i = stringEnd(src, i);
+      continue;
+    }
+    if ('([{'.includes(c)) depth++;
+    else if (')]}'.includes(c)) depth--;
+    yield [i, c, depth];
+  }
+}
+
+/** Whether the first parameter list of a function's source has a default (`=`) or a rest (`...`). */
+function hasDefaultOrRest(src: string): boolean {
   const open = src.indexOf('(');
   const arrow = src.indexOf('=>');
   if (open < 0 || (arrow >= 0 && arrow < open)) return false;
-  let depth = 0;
-  let quote = '';
-  for (let i = open; i < src.length; i++) {
-    const c = src[i] as string;
-    if (quote) {
-      if (c === '\\') i++;
-      else if (c === quote) quote = '';
-    } else if (c === '"' || c === "'" || c === '`') quote = c;
-    else if ('([{'.includes(c)) depth++;
-    else if (')]}'.includes(c)) {
-      depth--;
-      if (depth === 0) return false;
-    } else if (depth === 1 && (c === '=' || src.startsWith('...', i))) return true;
+  for (const [i, c, depth] of scan(src, open)) {
+    if (depth === 0) return false; // the list closed
+    if (depth === 1 && (c === '=' || src.startsWith('...', i))) return true;
   }
   return false;
+}
+
+// Read from the function's source because `fn.length` stops at the first default and skips a
+// rest parameter: with either, extra arguments may be meant.
+function takesOptionalParameters(fn: (...args: never[]) => unknown): boolean {
+  return hasDefaultOrRest(Function.prototype.toString.call(fn));
 }
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;

@@ -27,6 +27,21 @@ export function formatLog(e: LogLine): string {
   return `${e.at.slice(11, 23)} ${who} ${e.stream}: ${body.replace(/\n$/, '')}`;
 }
 
+/** What a replay was asked to do, and the overrides it did not use. */
+function replayLines(io: CliIO, replay: NonNullable<Execution['replay']>): string[] {
+  const c = io.color;
+  const overrides = Object.keys(replay.overrides);
+  const plan = [
+    replay.from ? `from ${replay.from}` : '',
+    overrides.length ? `overrides ${overrides.join(', ')}` : '',
+    replay.args !== undefined ? 'new args' : '',
+  ].filter(Boolean);
+  const lines = [`${c.bold('replay of')} ${replay.sourceExecId}${plan.length ? `  ${plan.join(', ')}` : ''}`];
+  if (replay.unusedOverrides.length)
+    lines.push(c.yellow(`unused overrides: ${replay.unusedOverrides.join(', ')}`));
+  return lines;
+}
+
 function header(io: CliIO, ex: Execution): string[] {
   const c = io.color;
   const lines = [
@@ -36,20 +51,7 @@ function header(io: CliIO, ex: Execution): string[] {
       `${ex.flowAttempts > 1 ? `  ${ex.flowAttempts} flow attempts` : ''}  ${c.dim(`host ${ex.host}`)}`,
     `${c.bold('args')}      ${formatValue(ex.args)}`,
   ];
-  if (ex.replay) {
-    const plan = [
-      ex.replay.from ? `from ${ex.replay.from}` : '',
-      Object.keys(ex.replay.overrides).length
-        ? `overrides ${Object.keys(ex.replay.overrides).join(', ')}`
-        : '',
-      ex.replay.args !== undefined ? 'new args' : '',
-    ].filter(Boolean);
-    lines.push(
-      `${c.bold('replay of')} ${ex.replay.sourceExecId}${plan.length ? `  ${plan.join(', ')}` : ''}`,
-    );
-    if (ex.replay.unusedOverrides.length)
-      lines.push(c.yellow(`unused overrides: ${ex.replay.unusedOverrides.join(', ')}`));
-  }
+  if (ex.replay) lines.push(...replayLines(io, ex.replay));
   if (ex.status === 'completed') lines.push(`${c.bold('output')}    ${formatValue(ex.output)}`);
   if (ex.error) {
     lines.push(

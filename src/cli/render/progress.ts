@@ -29,6 +29,13 @@ export interface ProgressOptions {
   verbose?: boolean;
 }
 
+/** The calls running, as the spinner names them: the first four, then how many more. */
+function runningText(running: Set<string>): string {
+  const names: string[] = [];
+  for (const id of running) if (names.push(id) === 4) break;
+  return names.join(', ') + (running.size > 4 ? ` +${running.size - 4}` : '');
+}
+
 /** Creates the progress reporter; in JSON mode it reports nothing. */
 export async function createProgress(io: CliIO, options: ProgressOptions = {}): Promise<Progress> {
   const ended = { reused: 0, overridden: 0, executed: 0 };
@@ -50,11 +57,8 @@ export async function createProgress(io: CliIO, options: ProgressOptions = {}): 
   const redraw = () => {
     if (!spinner || !changed) return;
     changed = false;
-    const names: string[] = [];
-    for (const id of running) if (names.push(id) === 4) break;
-    const calls = names.join(', ') + (running.size > 4 ? ` +${running.size - 4}` : '');
     const counts = fold.size ? fold.text((o) => marks[o]) : '';
-    const text = [calls, counts].filter(Boolean).join(' · ');
+    const text = [runningText(running), counts].filter(Boolean).join(' · ');
     if (!text) {
       spinner.stop();
       return;

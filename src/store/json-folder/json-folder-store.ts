@@ -154,6 +154,25 @@ export function createJsonFolderStore(root: string): Store {
     return j ? j.calls.size : format1.count(id);
   }
 
+  /**
+   * An execution as `list` shows it, if `accept` takes it; an unreadable one is noted in `errors`.
+   * A folder whose first record is not written yet is not an execution yet.
+   */
+  async function listed(
+    id: string,
+    accept: (record: ExecutionRecord) => boolean,
+    errors: KitaruStoreError[],
+  ): Promise<ExecutionSummaryRecord | null> {
+    try {
+      const doc = await readSummary(id);
+      return doc && accept(doc) ? { ...doc, checkpointCount: callCount(id, doc) } : null;
+    } catch (err) {
+      if ((err as { name?: string }).name !== 'KitaruStoreError') throw err;
+      errors.push(err as KitaruStoreError);
+      return null;
+    }
+  }
+
   return {
     location: root,
     flowFileRoot: () => dirname(root),
@@ -252,14 +271,8 @@ export function createJsonFolderStore(root: string): Store {
       const max = options.limit ?? Number.POSITIVE_INFINITY;
       for (const id of listSubdirs(layout.executions).sort().reverse()) {
         if (executions.length >= max) break;
-        try {
-          const doc = await readSummary(id);
-          // A folder whose first record is not written yet is not an execution yet.
-          if (doc && accept(doc)) executions.push({ ...doc, checkpointCount: callCount(id, doc) });
-        } catch (err) {
-          if ((err as { name?: string }).name === 'KitaruStoreError') errors.push(err as KitaruStoreError);
-          else throw err;
-        }
+        const summary = await listed(id, accept, errors);
+        if (summary) executions.push(summary);
       }
       return { executions, errors };
     },
