@@ -1,4 +1,4 @@
-// npm run bench: kitaru against raw-fs baselines, as ratios measured in one run (see README, Performance).
+// npm run bench: kitaru against raw-fs baselines, as ratios measured in one run (see docs/performance.md).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

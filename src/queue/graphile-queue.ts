@@ -9,7 +9,7 @@ const TASK = 'kitaru_execution';
 /**
  * A JobQueue on graphile-worker (its own `graphile_worker` schema in the store's database). Chosen
  * over pg-boss after a spike here: jobs start in milliseconds (LISTEN/NOTIFY) where pg-boss 10
- * polls; see the README. graphile-worker loads only when a queue is used. Jobs are added with its
+ * polls; see docs/postgres-and-queue.md. graphile-worker loads only when a queue is used. Jobs are added with its
  * SQL function `add_job`, on the store's connection (through its `Database`), so that a job is added in the same
  * statement as the change that calls for it.
  */

@@ -9,7 +9,7 @@ import { type Browser, chromium, type Page } from 'playwright-core';
 import { formatDuration, formatTime } from '../../ui/format.js';
 import { execIdOf, finished, kitaru, kitaruAsync, makeProject, repo, write } from '../e2e-project.js';
 
-// Screenshots of each step land here (the README shows copies of them from docs/screenshots/).
+// Screenshots of each step land here (docs/ui.md shows copies of them from docs/screenshots/).
 const SHOTS = process.env.KITARU_SCREENSHOTS ?? join(repo, 'test-output', 'screenshots');
 
 const FLOWS = {

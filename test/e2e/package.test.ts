@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { type SpawnSyncReturns, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, posix } from 'node:path';
 import { describe, it } from 'node:test';
 import { repo, write } from '../e2e-project.js';
 import { tempDir } from '../helpers.js';
@@ -69,16 +69,31 @@ describe('the packed package', () => {
     assert.deepEqual(stray, []);
   });
 
-  it('ships every file the README links to, so that its relative links and images work', () => {
-    const readme = readFileSync(join(repo, 'README.md'), 'utf8');
-    const targets = [...readme.matchAll(/\]\(([^)\s]+)\)/g)]
+  /** The relative links and images of a Markdown page, without their #fragments. */
+  const linkTargets = (markdown: string): string[] =>
+    [...markdown.matchAll(/\]\(([^)\s]+)\)/g)]
       .map((m) => (m[1] ?? '').replace(/#.*/, ''))
       .filter((t) => t !== '' && !/^[a-z]+:/.test(t));
+  const shipped = (t: string): boolean =>
+    files.some((f) => f === t || f.startsWith(`${t.replace(/\/$/, '')}/`));
+
+  it('ships every file the README links to, so that its relative links and images work', () => {
+    const targets = linkTargets(readFileSync(join(repo, 'README.md'), 'utf8'));
     assert.ok(targets.length > 0);
-    const missing = targets.filter(
-      (t) => !files.some((f) => f === t || f.startsWith(`${t.replace(/\/$/, '')}/`)),
-    );
+    const missing = targets.filter((t) => !shipped(t));
     assert.deepEqual(missing, [], 'linked from the README but not in the package');
+  });
+
+  it('ships every file the pages in docs/ link to', () => {
+    const pages = files.filter((f) => /^docs\/[^/]+\.md$/.test(f));
+    assert.ok(pages.length > 1, 'docs/ has no pages in the package');
+    const missing = pages.flatMap((page) =>
+      linkTargets(readFileSync(join(repo, page), 'utf8'))
+        .map((t) => posix.normalize(posix.join(posix.dirname(page), t)))
+        .filter((t) => !shipped(t))
+        .map((t) => `${page} -> ${t}`),
+    );
+    assert.deepEqual(missing, [], 'linked from docs/ but not in the package');
   });
 
   it('has no install-time build to run: prepare does nothing where the build script is not shipped', () => {
