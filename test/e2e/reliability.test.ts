@@ -203,6 +203,30 @@ describe('a run killed with SIGKILL', () => {
 });
 
 describe('several processes on one store', () => {
+  it('a reader reading a journal while it is written always sees whole records', async () => {
+    const dir = project();
+    const child = kitaruAsync(dir, ['run', 'flows.ts', '--flow', 'mixed', '--args', '150'], { STEP_MS: '1' });
+    const done = finished(child);
+    let out = '';
+    child.stdout?.on('data', (d) => (out += d));
+    while (!out.includes('\n')) await delay(2);
+    const id = out.split(' ')[1] as string;
+    const client = new KitaruClient({ dir: join(dir, '.kitaru') });
+    let last = 0;
+    let reads = 0;
+    for (let ended = false; !ended; reads++) {
+      const ex = await client.executions.get(id);
+      ended = ex.status !== 'running';
+      const calls = ex.checkpoints.length;
+      assert.ok(calls >= last, `calls went from ${last} to ${calls}`);
+      for (const c of ex.checkpoints) assert.ok(['completed', 'failed'].includes(c.status), c.id);
+      last = calls;
+    }
+    assert.equal((await done).code, 0);
+    assert.equal(last, 2 * 150 + 5);
+    assert.ok(reads > 3, `read ${reads} times while it ran`);
+  });
+
   it('lose nothing when they run at once', async () => {
     const dir = project();
     const runs = Array.from({ length: 4 }, () =>
