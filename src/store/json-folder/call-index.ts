@@ -1,6 +1,6 @@
-import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import type { CallRecord } from '../types.js';
-import { readText } from './fs-helpers.js';
+import { fileStamp, readText } from './fs-helpers.js';
 
 /** A reused call kept by reference: its result stays in the file of the execution that ran it. */
 export interface CallRef {
@@ -94,15 +94,6 @@ export type IndexMemo = Map<string, CachedIndex | null>;
 /** Finished executions whose records stay parsed in memory, to resolve references quickly. */
 const CACHED_EXECUTIONS = 4;
 
-function stampOf(file: string): string | null {
-  try {
-    const st = statSync(file);
-    return `${st.mtimeMs}:${st.size}:${st.ino}`;
-  } catch {
-    return null;
-  }
-}
-
 /**
  * Parsed indexes of the last few finished executions read or written (a replay's source, the
  * replay itself), kept while their files are unchanged.
@@ -122,7 +113,7 @@ export function createIndexCache(fileOf: (execId: string) => string) {
     get(id: string, memo?: IndexMemo): CachedIndex | null {
       if (memo?.has(id)) return memo.get(id) ?? null;
       const file = fileOf(id);
-      const stamp = stampOf(file);
+      const stamp = fileStamp(file);
       let index: CachedIndex | null = null;
       if (stamp !== null) {
         const hit = cache.get(id);
@@ -138,7 +129,7 @@ export function createIndexCache(fileOf: (execId: string) => string) {
     },
     /** Keeps the entries of an index just written, so that reading it back costs no parse. */
     remember(id: string, entries: IndexEntry[]): void {
-      const stamp = stampOf(fileOf(id));
+      const stamp = fileStamp(fileOf(id));
       if (stamp) put(id, entries, stamp);
     },
   };

@@ -66,3 +66,13 @@ export function ensureDir(dir: string): void {
     throw osError('create store folder', dir, err);
   }
 }
+
+/** What tells a file's versions apart (time, size, inode), or null if it does not exist. */
+export function fileStamp(file: string): string | null {
+  try {
+    const st = statSync(file);
+    return `${st.mtimeMs}:${st.size}:${st.ino}`;
+  } catch {
+    return null;
+  }
+}

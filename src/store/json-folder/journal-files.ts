@@ -2,7 +2,7 @@ import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { KitaruStoreError } from '../../errors.js';
 import type { CallRecord, ExecutionRecord, LogEntry } from '../types.js';
 import type { CallRef } from './call-index.js';
-import { readText } from './fs-helpers.js';
+import { fileStamp, readText } from './fs-helpers.js';
 import { type JournalContent, parseJournal } from './journal-reader.js';
 import { checkExecution } from './validate.js';
 
@@ -90,16 +90,6 @@ function statSize(file: string): number | null {
   }
 }
 
-/** A journal's stamp: a changed file is read again. */
-function stampOf(file: string): string | null {
-  try {
-    const st = statSync(file);
-    return `${st.mtimeMs}:${st.size}:${st.ino}`;
-  } catch {
-    return null;
-  }
-}
-
 /** Journals kept parsed: a replay's source is read once, not once per reused call. */
 const KEPT = 4;
 
@@ -110,7 +100,7 @@ export function createJournalCache(fileOf: (id: string) => string) {
     /** The parsed journal of execution `id`, or null if it has none. */
     read(id: string): JournalContent | null {
       const file = fileOf(id);
-      const stamp = stampOf(file);
+      const stamp = fileStamp(file);
       if (stamp === null) return null;
       const hit = kept.get(id);
       if (hit && hit.stamp === stamp) return hit.content;
