@@ -1,11 +1,20 @@
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { checkpoint, currentExecutionId, flow, isReplay, KitaruClient, log } from '../../src/index.js';
+import {
+  checkpoint,
+  createJsonFolderStore,
+  currentExecutionId,
+  flow,
+  isReplay,
+  KitaruClient,
+  log,
+} from '../../src/index.js';
 import { tempDir } from '../helpers.js';
 
-process.env.KITARU_DIR = tempDir();
-const client = new KitaruClient();
+const store = createJsonFolderStore(join(tempDir(), '.kitaru'));
+const client = new KitaruClient({ store });
 const noop = checkpoint(function noop() {
   return 1;
 });
@@ -28,7 +37,7 @@ describe('guardrails', () => {
     const f = flow(async function nested() {
       return outer();
     });
-    const h = f.run();
+    const h = f.with({ store }).run();
     await assert.rejects(h.wait());
     const ex = await client.executions.get(h.execId);
     const attempts = ex.checkpoints[0]?.attempts ?? [];
@@ -44,7 +53,7 @@ describe('guardrails', () => {
     const outer = flow(async function outerFlow() {
       return inner();
     });
-    await assert.rejects(outer(), (err: Error & { cause?: Error }) => {
+    await assert.rejects(outer.with({ store }).run().wait(), (err: Error & { cause?: Error }) => {
       assert.equal(err.cause?.name, 'KitaruContextError');
       return true;
     });
@@ -95,7 +104,7 @@ describe('logs and context', () => {
       log({ stage: 'start' });
       return chatty();
     });
-    const h = f.run();
+    const h = f.with({ store }).run();
     assert.equal(await h.wait(), h.execId);
     const ex = await client.executions.get(h.execId);
     const logs = ex.checkpoints[0]?.attempts[0]?.logs ?? [];
@@ -119,7 +128,34 @@ describe('logs and context', () => {
     const f = flow(async function plain() {
       return isReplay();
     });
-    assert.equal(await f(), false);
+    assert.equal(await f.with({ store }).run().wait(), false);
+  });
+});
+
+describe('the default store', () => {
+  it('a flow called directly, or run, without a store records in KITARU_DIR; so does the client read', async () => {
+    const dir = join(tempDir(), 'env-store');
+    const f = flow(async function fromEnvDir(n: number) {
+      return (await noop()) + n;
+    });
+    // The environment fallback is the behaviour under test here; every other test passes its store.
+    process.env.KITARU_DIR = dir;
+    try {
+      assert.equal(await f(1), 2);
+      const h = f.run(2);
+      assert.equal(await h.wait(), 3);
+      assert.equal((await new KitaruClient().executions.get(h.execId)).output, 3);
+    } finally {
+      delete process.env.KITARU_DIR;
+    }
+    const listed = await new KitaruClient({ store: createJsonFolderStore(dir) }).executions.list();
+    assert.deepEqual(
+      listed.map((e) => [e.flow.name, e.output]),
+      [
+        ['fromEnvDir', 3],
+        ['fromEnvDir', 2],
+      ],
+    );
   });
 });
 
@@ -136,10 +172,10 @@ describe('a second copy of the package', () => {
     const f = flow(async function mixed() {
       return fromCopy(1);
     });
-    const h = f.run();
+    const h = f.with({ store }).run();
     assert.equal(await h.wait(), 2);
     assert.throws(() => fromCopy(1), { name: 'KitaruContextError' });
-    const ex = await new copy.KitaruClient().executions.get(h.execId);
+    const ex = await new copy.KitaruClient({ store }).executions.get(h.execId);
     assert.equal(ex.checkpoints[0]?.id, 'fromCopy');
   });
 });

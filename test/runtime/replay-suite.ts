@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { checkpoint, flow, isReplay, KitaruClient } from '../../src/index.js';
+import { checkpoint, flow, isReplay, KitaruClient, type Store } from '../../src/index.js';
 
-/** The suite, run once per store (the test files choose the store through the environment). */
-export function replaySuite(): void {
+/** The suite, run once per store: flows run, and the client reads and replays, on the `store` given. */
+export function replaySuite(store: Store): void {
   const warnings: string[] = [];
-  const client = new KitaruClient({ onWarning: (m) => warnings.push(m) });
+  const client = new KitaruClient({ store, onWarning: (m) => warnings.push(m) });
 
   /** A three-step pipeline that counts how often each step really ran. */
   function pipeline(name: string) {
@@ -31,7 +31,7 @@ export function replaySuite(): void {
   describe('replay', () => {
     it('reuses every call that completed with equal inputs and runs the rest', async () => {
       const { f, runs, ready } = pipeline('replayBasic');
-      const h = f.run('u1');
+      const h = f.with({ store }).run('u1');
       await assert.rejects(h.wait());
       ready();
       const ex = await client.executions.replay(h.execId);
@@ -57,7 +57,7 @@ export function replaySuite(): void {
     it('a replay of a replay points reused calls at the execution that really ran them', async () => {
       const { f, ready } = pipeline('replayChain');
       ready();
-      const first = f.run('u2');
+      const first = f.with({ store }).run('u2');
       await first.wait();
       const second = await client.executions.replay(first.execId);
       const third = await client.executions.replay(second.id);
@@ -75,7 +75,7 @@ export function replaySuite(): void {
     it('--from runs the selected call and every later one again', async () => {
       const { f, runs, ready } = pipeline('replayFrom');
       ready();
-      const h = f.run('u3');
+      const h = f.with({ store }).run('u3');
       await h.wait();
       const ex = await client.executions.replay(h.execId, { from: 'summarize' });
       assert.deepEqual(
@@ -93,7 +93,7 @@ export function replaySuite(): void {
     it('an unknown --from selector is a KitaruStateError listing the call ids', async () => {
       const { f, ready } = pipeline('replayBadFrom');
       ready();
-      const h = f.run('u4');
+      const h = f.with({ store }).run('u4');
       await h.wait();
       await assert.rejects(client.executions.replay(h.execId, { from: 'summarise' }), {
         name: 'KitaruStateError',
@@ -104,7 +104,7 @@ export function replaySuite(): void {
     it('an override replaces the output without running; downstream calls see new inputs and run', async () => {
       const { f, runs, ready } = pipeline('replayOverride');
       ready();
-      const h = f.run('u5');
+      const h = f.with({ store }).run('u5');
       await h.wait();
       const ex = await client.executions.replay(h.execId, {
         overrides: { 'checkpoint.summarize': 'EDITED' },
@@ -124,7 +124,7 @@ export function replaySuite(): void {
     it('an override wins even after --from, and an unused override is kept and reported', async () => {
       const { f, runs, ready } = pipeline('replayOverrideFrom');
       ready();
-      const h = f.run('u6');
+      const h = f.with({ store }).run('u6');
       await h.wait();
       warnings.length = 0;
       const ex = await client.executions.replay(h.execId, {
@@ -143,7 +143,7 @@ export function replaySuite(): void {
     it('rejects override keys not of the form checkpoint.<selector>', async () => {
       const { f, ready } = pipeline('replayBadKey');
       ready();
-      const h = f.run('u7');
+      const h = f.with({ store }).run('u7');
       await h.wait();
       await assert.rejects(client.executions.replay(h.execId, { overrides: { summarize: 1 } }), {
         name: 'KitaruUsageError',
@@ -162,7 +162,7 @@ export function replaySuite(): void {
       const f = flow(async function argsFlow(x: number) {
         return [await constant(), await echo(x)];
       });
-      const h = f.run(1);
+      const h = f.with({ store }).run(1);
       await h.wait();
       const ex = await client.executions.replay(h.execId, { args: [2] });
       assert.deepEqual(ex.output, ['c', 20]);
@@ -189,7 +189,7 @@ export function replaySuite(): void {
         await a();
         if (extra) await b();
       });
-      const h = f.run();
+      const h = f.with({ store }).run();
       await h.wait();
       extra = true;
       const ex = await client.executions.replay(h.execId);
@@ -212,7 +212,7 @@ export function replaySuite(): void {
         seen.push(isReplay());
         return probe(n);
       });
-      const h = f.run(1);
+      const h = f.with({ store }).run(1);
       await h.wait();
       await client.executions.replay(h.execId, { from: 'probe' });
       assert.deepEqual(seen, [false, false, true, true]);
@@ -225,7 +225,7 @@ export function replaySuite(): void {
       const f = flow(async function dated(n: number) {
         return when(n);
       });
-      const h = f.run(5);
+      const h = f.with({ store }).run(5);
       await h.wait();
       const same = await client.executions.replay(h.execId);
       const d1 = await client.executions.diff(h.execId, same.id);
@@ -239,7 +239,7 @@ export function replaySuite(): void {
 
     it('a replay that fails resolves to the failed execution', async () => {
       const { f } = pipeline('replayStillFails');
-      const h = f.run('u8');
+      const h = f.with({ store }).run('u8');
       await assert.rejects(h.wait());
       const ex = await client.executions.replay(h.execId);
       assert.equal(ex.status, 'failed');

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { checkpoint, flow, KitaruClient } from '../../src/index.js';
+import { checkpoint, flow, KitaruClient, type Store } from '../../src/index.js';
 import { delay } from '../helpers.js';
 
-/** The suite, run once per store (the test files choose the store through the environment). */
-export function semanticsSuite(): void {
-  const client = new KitaruClient();
+/** The suite, run once per store: every flow runs, and the client reads, on the `store` given. */
+export function semanticsSuite(store: Store): void {
+  const client = new KitaruClient({ store });
 
   describe('call identity and order', () => {
     it('numbers repeated calls name, name_2, name_3 in call order', async () => {
@@ -18,7 +18,7 @@ export function semanticsSuite(): void {
         const c = await step(3);
         return [a, b, c];
       });
-      const h = f.run();
+      const h = f.with({ store }).run();
       assert.deepEqual(await h.wait(), [2, 4, 6]);
       const ex = await client.executions.get(h.execId);
       assert.deepEqual(
@@ -42,7 +42,7 @@ export function semanticsSuite(): void {
         const futures = [40, 5, 20].map((ms) => slow.submit(ms));
         return Promise.all(futures.map((x) => x.result()));
       });
-      const h = f.run();
+      const h = f.with({ store }).run();
       assert.deepEqual(await h.wait(), [40, 5, 20]);
       const ex = await client.executions.get(h.execId);
       assert.deepEqual(
@@ -60,7 +60,7 @@ export function semanticsSuite(): void {
       const f = flow({ retries: 2 }, async function dup() {
         return [await a('x'), await b('x')];
       });
-      const h = f.run();
+      const h = f.with({ store }).run();
       await assert.rejects(h.wait());
       const ex = await client.executions.get(h.execId);
       assert.equal(ex.status, 'failed');
@@ -81,7 +81,7 @@ export function semanticsSuite(): void {
         for (let i = 0; i < 3; i++) out.push(await make()(i));
         return out;
       });
-      assert.deepEqual(await f.run().wait(), [1, 2, 3]);
+      assert.deepEqual(await f.with({ store }).run().wait(), [1, 2, 3]);
     });
   });
 
@@ -101,7 +101,7 @@ export function semanticsSuite(): void {
         const first = await futures[0];
         return [first, ...(await Promise.all(futures.slice(1).map((x) => x.result())))];
       });
-      assert.deepEqual(await f(), [1, 2, 3, 4]);
+      assert.deepEqual(await f.with({ store }).run().wait(), [1, 2, 3, 4]);
       assert.equal(peak, 4);
     });
 
@@ -118,7 +118,7 @@ export function semanticsSuite(): void {
       const f = flow(async function mapped() {
         return sq.map([1, 2, 3, 4, 5], { concurrency: 2 });
       });
-      const h = f.run();
+      const h = f.with({ store }).run();
       assert.deepEqual(await h.wait(), [1, 4, 9, 16, 25]);
       assert.equal(peak, 2);
       const ex = await client.executions.get(h.execId);
@@ -135,7 +135,7 @@ export function semanticsSuite(): void {
       const f = flow(async function grid() {
         return score.product(['a', 'b'], [1, 2]);
       });
-      assert.deepEqual(await f(), ['a1', 'a2', 'b1', 'b2']);
+      assert.deepEqual(await f.with({ store }).run().wait(), ['a1', 'a2', 'b1', 'b2']);
     });
 
     it('waits for calls still running when the body returns, and records them', async () => {
@@ -147,7 +147,7 @@ export function semanticsSuite(): void {
         late.submit();
         return 'body returned';
       });
-      const h = f.run();
+      const h = f.with({ store }).run();
       await h.wait();
       const ex = await client.executions.get(h.execId);
       assert.equal(ex.checkpoints[0]?.status, 'completed');
@@ -167,7 +167,7 @@ export function semanticsSuite(): void {
       const f = flow(async function retrying() {
         return flaky();
       });
-      const h = f.run();
+      const h = f.with({ store }).run();
       assert.equal(await h.wait(), 'ok');
       const ex = await client.executions.get(h.execId);
       const attempts = ex.checkpoints[0]?.attempts ?? [];
@@ -197,7 +197,7 @@ export function semanticsSuite(): void {
         await bad();
         await later();
       });
-      const h = f.run();
+      const h = f.with({ store }).run();
       await assert.rejects(h.wait(), (err: Error & { execId?: string; failure?: { callId?: string } }) => {
         assert.equal(err.name, 'KitaruExecutionError');
         assert.equal(err.execId, h.execId);
@@ -232,7 +232,7 @@ export function semanticsSuite(): void {
         await quickFail();
         return s;
       });
-      const h = f.run();
+      const h = f.with({ store }).run();
       await assert.rejects(h.wait());
       const ex = await client.executions.get(h.execId);
       assert.deepEqual(
@@ -255,7 +255,7 @@ export function semanticsSuite(): void {
           return 'recovered';
         }
       });
-      assert.equal(await f(), 'recovered');
+      assert.equal(await f.with({ store }).run().wait(), 'recovered');
     });
 
     it('flow retries re-run the body, reusing calls that succeeded; attempt numbers continue', async () => {
@@ -272,7 +272,7 @@ export function semanticsSuite(): void {
       const f = flow({ retries: 2 }, async function flowRetry() {
         return (await a()) + (await b());
       });
-      const h = f.run();
+      const h = f.with({ store }).run();
       assert.equal(await h.wait(), 'AB');
       assert.equal(aRuns, 1);
       const ex = await client.executions.get(h.execId);
@@ -295,7 +295,7 @@ export function semanticsSuite(): void {
       const f = flow(async function unstorable() {
         return sock();
       });
-      const h = f.run();
+      const h = f.with({ store }).run();
       await assert.rejects(h.wait());
       assert.equal(runs, 1);
       const ex = await client.executions.get(h.execId);
@@ -315,7 +315,7 @@ export function semanticsSuite(): void {
       const f = flow(async function tooDeep() {
         return deep();
       });
-      const h = f.run();
+      const h = f.with({ store }).run();
       await assert.rejects(h.wait(), { name: 'KitaruExecutionError' });
       assert.equal(runs, 1);
       const ex = await client.executions.get(h.execId);
@@ -349,7 +349,7 @@ export function semanticsSuite(): void {
       const f = flow(async function richFlow(d: Date) {
         return rich(d);
       });
-      const h = f.run(when);
+      const h = f.with({ store }).run(when);
       await h.wait();
       const ex = await client.executions.get(h.execId);
       const out = ex.checkpoints[0]?.output as Record<string, unknown>;

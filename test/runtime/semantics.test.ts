@@ -1,5 +1,8 @@
+import { join } from 'node:path';
+import { describe } from 'node:test';
+import { createJsonFolderStore, createMemoryStore } from '../../src/index.js';
 import { tempDir } from '../helpers.js';
 import { semanticsSuite } from './semantics-suite.js';
 
-process.env.KITARU_DIR = tempDir();
-semanticsSuite();
+describe('on a folder store', () => semanticsSuite(createJsonFolderStore(join(tempDir(), '.kitaru'))));
+describe('on a memory store', () => semanticsSuite(createMemoryStore()));

@@ -18,8 +18,8 @@ import { tempDir } from '../helpers.js';
 
 const root = tempDir();
 const dir = join(root, '.kitaru');
-process.env.KITARU_DIR = dir;
-const client = new KitaruClient({ onWarning: () => {} });
+const store = createJsonFolderStore(dir);
+const client = new KitaruClient({ store, onWarning: () => {} });
 
 const double = checkpoint(function double(n: number) {
   return n * 2;
@@ -42,7 +42,7 @@ function readLines(file: string): Record<string, unknown>[] {
 
 describe('the .kitaru folder', () => {
   it('holds execution.json (the summary, written when it ends) and journal.jsonl (a line per record)', async () => {
-    const h = pipeline.run(3);
+    const h = pipeline.with({ store }).run(3);
     await h.wait();
     const execDir = join(dir, 'executions', h.execId);
     assert.deepEqual(readdirSync(execDir).sort(), ['execution.json', 'journal.jsonl']);
@@ -85,13 +85,14 @@ describe('the .kitaru folder', () => {
     await flow(async function running() {
       return peek();
     })
+      .with({ store })
       .run()
       .wait();
     assert.deepEqual(seen, { files: ['journal.jsonl'], status: 'running' });
   });
 
   it('keeps a fully reused replay by reference: a reuse line per call', async () => {
-    const h = many.run(20);
+    const h = many.with({ store }).run(20);
     await h.wait();
     const ex = await client.executions.replay(h.execId);
     const journal = readLines(join(dir, 'executions', ex.id, 'journal.jsonl'));
@@ -149,18 +150,18 @@ describe('the .kitaru folder', () => {
       return double.map(Array.from({ length: n }, (_, i) => i));
     });
     try {
-      await fan.run(200).wait();
+      await fan.with({ store }).run(200).wait();
       assert.ok(counts.writes <= 6, `200 calls without fsync took ${counts.writes} writes`);
       assert.deepEqual([counts.datasyncs, counts.fsyncs], [0, 0], 'no fsync without KITARU_FSYNC=1');
       process.env.KITARU_FSYNC = '1';
       Object.assign(counts, { writes: 0, datasyncs: 0, fsyncs: 0 });
-      assert.equal((await fan.run(200).wait()).length, 200);
+      assert.equal((await fan.with({ store }).run(200).wait()).length, 200);
       assert.ok(counts.writes <= 6, `200 calls took ${counts.writes} writes`);
       assert.ok(counts.datasyncs >= 2 && counts.datasyncs <= 6, `${counts.datasyncs} fdatasyncs`);
       // The new folder and its parent when the journal is created, execution.json and its folder.
       assert.ok(counts.fsyncs >= 4, `${counts.fsyncs} fsyncs`);
       Object.assign(counts, { writes: 0, datasyncs: 0, fsyncs: 0 });
-      await pipeline.run(5).wait();
+      await pipeline.with({ store }).run(5).wait();
       assert.equal(counts.datasyncs, 3, 'sequential calls: the start record, then one per call');
     } finally {
       delete process.env.KITARU_FSYNC;
@@ -172,9 +173,9 @@ describe('the .kitaru folder', () => {
 
 describe('corrupt and foreign files', () => {
   it('a truncated execution.json is a KitaruStoreError naming the file, and list shows the others', async () => {
-    const good = pipeline.run(1);
+    const good = pipeline.with({ store }).run(1);
     await good.wait();
-    const bad = pipeline.run(2);
+    const bad = pipeline.with({ store }).run(2);
     await bad.wait();
     const file = join(dir, 'executions', bad.execId, 'execution.json');
     writeFileSync(file, readFileSync(file, 'utf8').slice(0, 40));
@@ -183,7 +184,7 @@ describe('corrupt and foreign files', () => {
       message: new RegExp(`${bad.execId}/execution\\.json: not valid JSON`),
     });
     const warnings: string[] = [];
-    const list = await new KitaruClient({ onWarning: (m) => warnings.push(m) }).executions.list();
+    const list = await new KitaruClient({ store, onWarning: (m) => warnings.push(m) }).executions.list();
     assert.ok(list.some((e) => e.id === good.execId));
     assert.ok(!list.some((e) => e.id === bad.execId));
     assert.equal(warnings.length, 1);
@@ -191,7 +192,7 @@ describe('corrupt and foreign files', () => {
   });
 
   it('a torn last journal line is ignored; a bad line before it is a KitaruStoreError naming the line', async () => {
-    const h = many.run(3);
+    const h = many.with({ store }).run(3);
     await h.wait();
     const file = join(dir, 'executions', h.execId, 'journal.jsonl');
     const whole = readFileSync(file, 'utf8');
@@ -213,21 +214,21 @@ describe('corrupt and foreign files', () => {
   });
 
   it('a journal without its start record (a crash at creation) is named; list shows the others', async () => {
-    const good = pipeline.run(1);
+    const good = pipeline.with({ store }).run(1);
     await good.wait();
     const id = `${good.execId.slice(0, -1)}z`;
     mkdirSync(join(dir, 'executions', id));
     writeFileSync(join(dir, 'executions', id, 'journal.jsonl'), '');
     await assert.rejects(client.executions.get(id), { name: 'KitaruStoreError', message: /no start record/ });
     const warnings: string[] = [];
-    const list = await new KitaruClient({ onWarning: (m) => warnings.push(m) }).executions.list();
+    const list = await new KitaruClient({ store, onWarning: (m) => warnings.push(m) }).executions.list();
     assert.ok(list.some((e) => e.id === good.execId));
     assert.ok(warnings.some((w) => w.includes(id) && /no start record/.test(w)));
     rmSync(join(dir, 'executions', id), { recursive: true });
   });
 
   it('a document from a newer kitaru says so', async () => {
-    const h = pipeline.run(8);
+    const h = pipeline.with({ store }).run(8);
     await h.wait();
     const file = join(dir, 'executions', h.execId, 'execution.json');
     const doc = JSON.parse(readFileSync(file, 'utf8'));
@@ -238,7 +239,7 @@ describe('corrupt and foreign files', () => {
 
 describe('crashed executions', () => {
   it('a running record whose pid is gone on this host reads as crashed; another host stays running', async () => {
-    const h = pipeline.run(9);
+    const h = pipeline.with({ store }).run(9);
     await h.wait();
     const dead = spawnSync(process.execPath, [
       '-e',
@@ -282,7 +283,8 @@ describe('finding the store', () => {
       assert.equal(locateStoreDir(undefined, deep), join(deep, 'env-store'));
       assert.equal(locateStoreDir('given', deep), join(deep, 'given'));
     } finally {
-      process.env.KITARU_DIR = saved;
+      if (saved === undefined) delete process.env.KITARU_DIR;
+      else process.env.KITARU_DIR = saved;
     }
   });
 
