@@ -1,6 +1,14 @@
-// The raw-fs baselines: what a hand-written loop doing the same file work costs.
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, writeFileSync, writeSync } from 'node:fs';
-import { rename, writeFile } from 'node:fs/promises';
+// The raw-fs baselines: what hand-written node:fs code doing the same durable work costs.
+import {
+  closeSync,
+  fdatasyncSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  renameSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 
 let counter = 0;
@@ -27,36 +35,40 @@ export function atomicWrite(file: string, data: string, durable = false): void {
   }
 }
 
-/** A folder laid out like an execution's, so paths have the same depth as kitaru's. */
+/** A folder laid out like an execution's (`<root>/executions/<id>`), so paths have kitaru's depth. */
 export function rawExecDir(root: string, id: string): string {
-  const dir = join(root, '.kitaru', 'executions', id, 'checkpoints');
+  const dir = join(root, 'executions', id);
   mkdirSync(dir, { recursive: true });
   return dir;
 }
 
-/** n atomic writes of `payload`, one file per call, named like kitaru's call files. */
-export function rawCalls(dir: string, n: number, payload: string, durable = false): void {
-  for (let i = 0; i < n; i++)
-    atomicWrite(`${dir}/${String(i).padStart(6, '0')}-tiny_${i + 1}.json`, payload, durable);
+/**
+ * The floor: `n` records appended to a file that is already open, one write() per record (and one
+ * fdatasync per record when `durable`). Only the loop is timed: the file is opened before and
+ * closed after. Returns the milliseconds the loop took.
+ */
+export function rawAppend(file: string, n: number, line: string, durable = false): number {
+  const fd = openSync(file, 'a');
+  const record = Buffer.from(`${line}\n`, 'utf8');
+  try {
+    const start = performance.now();
+    for (let i = 0; i < n; i++) {
+      writeSync(fd, record);
+      if (durable) fdatasyncSync(fd);
+    }
+    return performance.now() - start;
+  } finally {
+    closeSync(fd);
+  }
 }
 
-/** The file work of one small flow by hand: a folder, an execution record at start and end, one file per step. */
-export function rawSmallFlow(root: string, id: string, steps: number, call: string, execution: string): void {
+/** The old floor: `n` atomic writes of `payload` into `dir`, one file per record. */
+export function rawAtomicCalls(dir: string, n: number, payload: string): void {
+  for (let i = 0; i < n; i++) atomicWrite(`${dir}/${String(i).padStart(6, '0')}-tiny_${i + 1}.json`, payload);
+}
+
+/** A 3-step run by hand: a folder per run and one atomic file per step's result. */
+export function rawSmallFlow(root: string, id: string, results: string[]): void {
   const dir = rawExecDir(root, id);
-  const execFile = join(dir, '..', 'execution.json');
-  atomicWrite(execFile, execution);
-  for (let i = 0; i < steps; i++) atomicWrite(`${dir}/${String(i).padStart(6, '0')}-step${i}.json`, call);
-  atomicWrite(execFile, execution);
-}
-
-/** n atomic writes issued all at once on the thread pool (what a parallel writer could do). */
-export async function rawCallsConcurrent(dir: string, n: number, payload: string): Promise<void> {
-  await Promise.all(
-    Array.from({ length: n }, async (_, i) => {
-      const file = `${dir}/${String(i).padStart(6, '0')}-tiny_${i + 1}.json`;
-      const tmp = `${file}.${process.pid}.${++counter}.tmp`;
-      await writeFile(tmp, payload);
-      await rename(tmp, file);
-    }),
-  );
+  for (let i = 0; i < results.length; i++) atomicWrite(join(dir, `step${i}.json`), results[i] as string);
 }
