@@ -182,6 +182,21 @@ describe('corrupt and foreign files', () => {
     });
   });
 
+  it('a call file with a wrong field deep inside says which field, and what it should be', async () => {
+    const h = many.run(3);
+    await h.wait();
+    const file = join(dir, 'executions', h.execId, 'checkpoints', '000001-double_2.json');
+    const call = JSON.parse(readFileSync(file, 'utf8'));
+    call.attempts[0].status = 'exploded';
+    delete call.inputHash;
+    writeFileSync(file, JSON.stringify(call));
+    await assert.rejects(client.executions.get(h.execId), {
+      name: 'KitaruStoreError',
+      message:
+        /000001-double_2\.json: missing inputHash; attempts\[0\]\.status is "exploded", expected \("completed" \| "failed"\)\./,
+    });
+  });
+
   it('a document from a newer kitaru says so', async () => {
     const h = pipeline.run(8);
     await h.wait();

@@ -6,11 +6,13 @@ import { KitaruNotFoundError, KitaruStoreError } from '../../errors.js';
 import { fsyncWanted, syncDir, tempOwner, writeFileAtomicSync } from '../atomic-write.js';
 import { pidAlive } from '../liveness.js';
 import { osError } from '../os-error.js';
+import { logEntrySchema } from '../record-schemas.js';
 import type { Store } from '../store.js';
-import type { CallRecord, ExecutionRecord, ExecutionSummaryRecord, LogEntry } from '../types.js';
+import type { CallRecord, ExecutionRecord, ExecutionSummaryRecord } from '../types.js';
 import {
   type CachedIndex,
   type CallRef,
+  callRefSchema,
   createIndexCache,
   createIndexCollector,
   type IndexEntry,
@@ -128,7 +130,7 @@ export function createJsonFolderStore(root: string): Store {
       .filter((f) => f.endsWith('.json'))
       .map((f) => readCallFile(`${dir}/${f}`));
     const refsText = readText(layout.refsFile(id));
-    const refs = refsText === null ? [] : parseLines<CallRef>(layout.refsFile(id), refsText);
+    const refs = refsText === null ? [] : parseLines(layout.refsFile(id), refsText, callRefSchema);
     const pending = (live.get(id)?.refs ?? []).map((line) => JSON.parse(line) as CallRef);
     const memo = new Map<string, CachedIndex | null>();
     for (const ref of [...refs, ...pending]) calls.push(resolveRef(id, ref, memo));
@@ -141,7 +143,7 @@ export function createJsonFolderStore(root: string): Store {
     if (fromIndex !== null) return fromIndex;
     const files = listDir(layout.callsDir(id)).filter((f) => f.endsWith('.json')).length;
     const refsText = readText(layout.refsFile(id));
-    return files + (refsText === null ? 0 : parseLines(layout.refsFile(id), refsText).length);
+    return files + (refsText === null ? 0 : parseLines(layout.refsFile(id), refsText, callRefSchema).length);
   }
 
   /** A store folder that is a file is named as such, not met as `ENOTDIR` deeper down. */
@@ -280,7 +282,7 @@ export function createJsonFolderStore(root: string): Store {
       await openDoc(id);
       const file = layout.logsFile(id);
       const text = readText(file);
-      return text === null ? [] : parseLines<LogEntry>(file, text);
+      return text === null ? [] : parseLines(file, text, logEntrySchema);
     },
 
     async listExecutions(options = {}) {

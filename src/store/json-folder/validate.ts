@@ -1,7 +1,13 @@
+import * as v from 'valibot';
 import { KitaruStoreError } from '../../errors.js';
+import { callSchema, executionSchema } from '../record-schemas.js';
 import { type CallRecord, type ExecutionRecord, SCHEMA_VERSION } from '../types.js';
 
-const STATUSES = new Set(['queued', 'running', 'completed', 'failed', 'cancelled']);
+/** A schema of one store document or line. */
+type Schema<T> = v.GenericSchema<unknown, T>;
+
+/** At most this many problems are named in one message. */
+const MAX_PROBLEMS = 3;
 
 function fail(file: string, what: string, cause?: unknown): never {
   throw new KitaruStoreError(
@@ -10,7 +16,37 @@ function fail(file: string, what: string, cause?: unknown): never {
   );
 }
 
-function parse(file: string, text: string): Record<string, unknown> {
+/** Where an issue is, as a field path (`attempts[0].status`). */
+function pathOf(issue: v.BaseIssue<unknown>): string {
+  let path = '';
+  for (const item of issue.path ?? []) {
+    const key = item.key;
+    path += typeof key === 'number' ? `[${key}]` : `${path === '' ? '' : '.'}${String(key)}`;
+  }
+  return path;
+}
+
+/** One schema issue in a few words: `missing name`, `seq is "3", expected number`. */
+function describeIssue(issue: v.BaseIssue<unknown>): string {
+  const path = pathOf(issue);
+  if (issue.received === 'undefined') return `missing ${path || 'value'}`;
+  return `${path || 'the value'} is ${issue.received}, expected ${issue.expected}`;
+}
+
+/** Checks `doc` against `schema`: what is wrong with it in a few words, or null if nothing. */
+function problems(schema: Schema<unknown>, doc: unknown): string | null {
+  const result = v.safeParse(schema, doc);
+  if (result.success) return null;
+  const issues = result.issues.slice(0, MAX_PROBLEMS).map(describeIssue);
+  const more = result.issues.length - MAX_PROBLEMS;
+  return `${issues.join('; ')}${more > 0 ? ` (and ${more} more)` : ''}`;
+}
+
+/**
+ * Parses a document and checks it against its schema. The parsed object itself is returned (not
+ * a copy), so fields this kitaru does not know survive a rewrite.
+ */
+function parseDocument<T>(file: string, text: string, schema: Schema<T>): T {
   let doc: unknown;
   try {
     doc = JSON.parse(text);
@@ -18,60 +54,56 @@ function parse(file: string, text: string): Record<string, unknown> {
     fail(file, text.length === 0 ? 'the file is empty' : 'not valid JSON (truncated or edited?)', cause);
   }
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) fail(file, 'not a JSON object');
-  const d = doc as Record<string, unknown>;
-  if (typeof d.schemaVersion !== 'number') fail(file, 'no schemaVersion: not a kitaru document');
-  if (d.schemaVersion > SCHEMA_VERSION) {
+  const version = (doc as { schemaVersion?: unknown }).schemaVersion;
+  if (typeof version !== 'number') fail(file, 'no schemaVersion: not a kitaru document');
+  if (version > SCHEMA_VERSION) {
     fail(
       file,
-      `schemaVersion ${d.schemaVersion} is newer than this kitaru understands (${SCHEMA_VERSION}); upgrade kitaru`,
+      `schemaVersion ${version} is newer than this kitaru understands (${SCHEMA_VERSION}); upgrade kitaru`,
     );
   }
-  return d;
+  const wrong = problems(schema, doc);
+  if (wrong !== null) fail(file, wrong);
+  return doc as T;
 }
 
 /** Parses and checks `execution.json`; `KitaruStoreError` naming the file otherwise. */
 export function parseExecution(file: string, text: string, folderId: string): ExecutionRecord {
-  const d = parse(file, text);
-  if (typeof d.id !== 'string') fail(file, 'missing id');
-  if (d.id !== folderId) {
-    fail(file, `it is execution ${JSON.stringify(d.id)}, but its folder is ${folderId} (copied or edited?)`);
+  const record = parseDocument(file, text, executionSchema);
+  if (record.id !== folderId) {
+    fail(
+      file,
+      `it is execution ${JSON.stringify(record.id)}, but its folder is ${folderId} (copied or edited?)`,
+    );
   }
-  if (typeof d.status !== 'string' || !STATUSES.has(d.status))
-    fail(file, `unknown status ${JSON.stringify(d.status)}`);
-  const flow = d.flow as Record<string, unknown> | undefined;
-  if (typeof flow !== 'object' || flow === null || typeof flow.name !== 'string')
-    fail(file, 'missing flow name');
-  if (typeof d.createdAt !== 'string') fail(file, 'missing createdAt');
-  return d as unknown as ExecutionRecord;
+  return record;
 }
 
-/** Parses and checks a call record; `KitaruStoreError` naming the file otherwise. */
+/** Parses and checks a call file; `KitaruStoreError` naming the file otherwise. */
 export function parseCall(file: string, text: string): CallRecord {
-  const d = parse(file, text);
-  if (typeof d.id !== 'string' || typeof d.name !== 'string') fail(file, 'missing call id or name');
-  if (typeof d.seq !== 'number') fail(file, 'missing seq');
-  if (d.status !== 'completed' && d.status !== 'failed')
-    fail(file, `unknown status ${JSON.stringify(d.status)}`);
-  if (!Array.isArray(d.attempts)) fail(file, 'missing attempts');
-  return d as unknown as CallRecord;
+  return parseDocument(file, text, callSchema);
 }
 
 /**
- * Parses an append-only JSON-lines file. A torn last line (a crash in the middle of an append) is
- * dropped; any other bad line is corruption.
+ * Parses an append-only JSON-lines file and checks each line against `schema`. A torn last line
+ * (a crash in the middle of an append) is dropped; any other bad line is corruption.
  */
-export function parseLines<T>(file: string, text: string): T[] {
+export function parseLines<T>(file: string, text: string, schema: Schema<T>): T[] {
   const lines = text.split('\n');
   const out: T[] = [];
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i] as string;
     if (line === '') continue;
+    let entry: unknown;
     try {
-      out.push(JSON.parse(line) as T);
+      entry = JSON.parse(line);
     } catch (cause) {
       if (i === lines.length - 1) break;
       fail(file, `line ${i + 1} is not valid JSON`, cause);
     }
+    const wrong = problems(schema, entry);
+    if (wrong !== null) fail(file, `line ${i + 1}: ${wrong}`);
+    out.push(entry as T);
   }
   return out;
 }
