@@ -5,7 +5,7 @@ import { syncBuiltinESMExports } from 'node:module';
 import { isAbsolute, join, resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { checkpoint, flow, KitaruClient } from '../../src/index.js';
+import { checkpoint, createJsonFolderStore, flow, KitaruClient } from '../../src/index.js';
 import { writeFileAtomicSync } from '../../src/store/atomic-write.js';
 import { locateStoreDir } from '../../src/store/locate.js';
 import { tempDir } from '../helpers.js';
@@ -101,21 +101,55 @@ describe('the .kitaru folder', () => {
     );
   });
 
-  it('leaves no temp files behind', () => {
-    for (const id of readdirSync(join(dir, 'executions'))) {
-      const files = readdirSync(join(dir, 'executions', id, 'checkpoints'));
-      assert.deepEqual(
-        files.filter((f) => f.endsWith('.tmp')),
-        [],
-      );
+  it('leaves no temp files behind: runs, a replay and durable writes all rename theirs away', async () => {
+    const own = join(tempDir(), '.kitaru');
+    const store = createJsonFolderStore(own);
+    const h = many.with({ store }).run(20);
+    await h.wait();
+    await new KitaruClient({ store, onWarning: () => {} }).executions.replay(h.execId);
+    process.env.KITARU_FSYNC = '1';
+    try {
+      await pipeline.with({ store }).run(4).wait();
+    } finally {
+      delete process.env.KITARU_FSYNC;
     }
+    // Temp files are written in .kitaru/tmp/ (or beside their target): look everywhere.
+    const files = (readdirSync(own, { recursive: true }) as string[]).map((f) => f.replaceAll('\\', '/'));
+    assert.ok(files.includes('tmp'), 'the temp folder is there');
+    assert.equal(files.filter((f) => f.endsWith('execution.json')).length, 3, 'three executions written');
+    assert.deepEqual(
+      files.filter((f) => f.startsWith('tmp/') || f.endsWith('.tmp')),
+      [],
+    );
   });
 
-  it('writes atomically with fsync when asked', () => {
-    const file = join(root, 'atomic.json');
-    writeFileAtomicSync(file, '{"a":1}', true);
-    writeFileAtomicSync(file, '{"a":2}', true);
-    assert.equal(readFileSync(file, 'utf8'), '{"a":2}');
+  it('writes atomically: a write that fails before its rename leaves the old content and no temp file', () => {
+    for (const where of ['in a temp folder', 'beside the file'] as const) {
+      const folder = tempDir();
+      const tmp = where === 'in a temp folder' ? join(folder, 'tmp') : undefined;
+      if (tmp) mkdirSync(tmp);
+      const file = join(folder, 'atomic.json');
+      writeFileAtomicSync(file, '{"a":1}', true, tmp);
+      // The rename fails: patch node:fs and push the change to the ESM named exports.
+      const original = fs.renameSync;
+      fs.renameSync = () => {
+        throw Object.assign(new Error('EIO: i/o error, rename'), { code: 'EIO' });
+      };
+      syncBuiltinESMExports();
+      try {
+        assert.throws(() => writeFileAtomicSync(file, '{"a":2}', true, tmp), {
+          name: 'KitaruStoreError',
+          message: /atomic\.json: EIO/,
+        });
+      } finally {
+        fs.renameSync = original;
+        syncBuiltinESMExports();
+      }
+      assert.equal(readFileSync(file, 'utf8'), '{"a":1}', where);
+      assert.deepEqual(readdirSync(tmp ?? folder), tmp ? [] : ['atomic.json'], where);
+      writeFileAtomicSync(file, '{"a":2}', true, tmp);
+      assert.equal(readFileSync(file, 'utf8'), '{"a":2}', where);
+    }
   });
 
   it('fsyncs every file and its folder with KITARU_FSYNC=1, and nothing without', async () => {
