@@ -1,3 +1,5 @@
+import * as v from 'valibot';
+
 /** Stable error names; errors are recognised by `name`, never by `instanceof`. */
 export type KitaruErrorName =
   | 'KitaruError'
@@ -47,13 +49,16 @@ export class KitaruStoreError extends KitaruError {}
 /** A checkpoint attempt stopped because the run was cancelled (SIGINT/SIGTERM). */
 export class KitaruCancelledError extends KitaruError {}
 
+/** The shape of an error as stored on disk (checked when a store document is read). */
+export const errorRecordSchema = v.object({
+  type: v.string(),
+  message: v.string(),
+  stack: v.nullable(v.string()),
+  callId: v.optional(v.string()),
+});
+
 /** The plain record of an error, as stored on disk. */
-export interface ErrorRecord {
-  type: string;
-  message: string;
-  stack: string | null;
-  callId?: string;
-}
+export type ErrorRecord = v.InferOutput<typeof errorRecordSchema>;
 
 /** A flow that finished unsuccessfully; carries the execution id and the failure. */
 export class KitaruExecutionError extends KitaruError {

@@ -1,39 +1,22 @@
-import type { ErrorRecord } from './errors.js';
 import type { Flow } from './flow.js';
 import { decodeValue } from './serialization.js';
 import { effectiveStatus } from './store/liveness.js';
 import type {
   AttemptRecord,
-  CallOrigin,
-  CallReason,
   CallRecord,
-  CallStatus,
   ExecutionRecord,
   ExecutionStatus,
-  LogEntry,
-  ReplayRecord,
+  ExecutionSummaryRecord,
 } from './store/types.js';
 
 /** One attempt of a call. */
-export interface AttemptView {
-  attempt: number;
-  status: CallStatus;
-  startedAt: string;
-  endedAt: string;
+export interface AttemptView extends AttemptRecord {
   durationMs: number;
-  error: ErrorRecord | null;
-  logs: LogEntry[];
 }
 
 /** One call of an execution. */
-export interface CheckpointView {
-  id: string;
-  name: string;
-  type: string | null;
-  status: CallStatus;
-  origin: CallOrigin;
-  reason: CallReason | null;
-  sourceExecId: string | null;
+export interface CheckpointView
+  extends Pick<CallRecord, 'id' | 'name' | 'type' | 'status' | 'origin' | 'reason' | 'sourceExecId'> {
   /** The call's arguments, as an array. */
   input: unknown;
   output: unknown;
@@ -41,19 +24,16 @@ export interface CheckpointView {
 }
 
 /** An execution without its calls, as `list` shows it. */
-export interface ExecutionSummary {
-  id: string;
-  flow: { name: string; file: string | null };
+export interface ExecutionSummary
+  extends Pick<
+    ExecutionRecord,
+    'id' | 'error' | 'originalExecId' | 'replay' | 'flowAttempts' | 'host' | 'createdAt' | 'endedAt'
+  > {
+  flow: Pick<ExecutionRecord['flow'], 'name' | 'file'>;
+  /** As stored, or `crashed` for a running execution whose process is gone. */
   status: ExecutionStatus;
   args: unknown;
   output: unknown;
-  error: ErrorRecord | null;
-  originalExecId: string | null;
-  replay: ReplayRecord | null;
-  flowAttempts: number;
-  host: string;
-  createdAt: string;
-  endedAt: string | null;
   durationMs: number | null;
   checkpointCount: number;
 }
@@ -125,10 +105,7 @@ export function headView(r: ExecutionRecord, decode: boolean): ExecutionHead {
 }
 
 /** An execution summary. */
-export function summaryView(
-  r: ExecutionRecord & { checkpointCount: number },
-  decode: boolean,
-): ExecutionSummary {
+export function summaryView(r: ExecutionSummaryRecord, decode: boolean): ExecutionSummary {
   return { ...headView(r, decode), checkpointCount: r.checkpointCount };
 }
 

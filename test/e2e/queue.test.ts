@@ -347,7 +347,9 @@ describe('queue mode: kitaru run --queue and kitaru worker on PostgreSQL', () =>
     await a.waitFor(/lease lost to another worker/);
     writeFileSync(join(dir, 'go'), '');
     await waitAll(db, [id], 'completed');
-    await delay(300); // the let-go run's call also returns now: it must write nothing
+    // The let-go run's call also returns now (its step polls for `go` every 20 ms) and must write
+    // nothing. A refused write leaves no trace to wait for, so this absence check waits a while.
+    await delay(300);
     const ex = inspect(dir, url, id);
     assert.equal(ex.output, 1 + 6);
     const first = ex.checkpoints[0]?.attempts ?? [];

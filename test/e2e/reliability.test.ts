@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { KitaruClient } from '../../src/index.js';
@@ -58,12 +58,23 @@ type Ex = {
   }[];
 };
 
-async function waitFor(file: string, ms = 10_000): Promise<void> {
-  const until = Date.now() + ms;
-  while (!existsSync(file)) {
-    if (Date.now() > until) throw new Error(`${file} never appeared`);
-    await delay(20);
+async function waitUntil(done: () => boolean, what: string, ms = 10_000): Promise<void> {
+  for (const until = Date.now() + ms; !done(); await delay(10)) {
+    if (Date.now() > until) throw new Error(what);
   }
+}
+
+const waitFor = (file: string) => waitUntil(() => existsSync(file), `${file} never appeared`);
+
+/** How many call records the journals of the project's store hold so far. */
+function callsWritten(dir: string): number {
+  const executions = join(dir, '.kitaru', 'executions');
+  let n = 0;
+  for (const id of existsSync(executions) ? readdirSync(executions) : []) {
+    const journal = join(executions, id, 'journal.jsonl');
+    if (existsSync(journal)) n += readFileSync(journal, 'utf8').split('"t":"call"').length - 1;
+  }
+  return n;
 }
 
 function project(): string {
@@ -113,10 +124,9 @@ describe('signals during a flow of synchronous checkpoints', () => {
     const done = finished(child);
     let err = '';
     child.stderr?.on('data', (d) => (err += d));
-    // Wait until the flow is under way (a few calls written), then interrupt it.
-    const started = Date.now();
-    while (!existsSync(join(dir, '.kitaru')) && Date.now() - started < 10_000) await delay(10);
-    await delay(300);
+    // Interrupt the flow once it is inside its loop: when its first call file is on disk (a fixed
+    // wait after the store appeared could fall before the first call on a loaded machine).
+    await waitUntil(() => callsWritten(dir) > 0, 'no call was written');
     const sent = Date.now();
     child.kill('SIGINT');
     const r = await done;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import fs, { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import fs, { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
 import { isAbsolute, join, resolve } from 'node:path';
 import { describe, it } from 'node:test';
@@ -110,23 +110,55 @@ describe('the .kitaru folder', () => {
     );
   });
 
-  it('leaves no temp files behind', () => {
-    const files = readdirSync(dir, { recursive: true, encoding: 'utf8' });
-    assert.ok(
-      files.some((f) => f.endsWith('execution.json')),
-      'executions were written here',
-    );
+  it('leaves no temp files behind: runs, a replay and durable writes all rename theirs away', async () => {
+    const own = join(tempDir(), '.kitaru');
+    const store = createJsonFolderStore(own);
+    const h = many.with({ store }).run(20);
+    await h.wait();
+    await new KitaruClient({ store, onWarning: () => {} }).executions.replay(h.execId);
+    process.env.KITARU_FSYNC = '1';
+    try {
+      await pipeline.with({ store }).run(4).wait();
+    } finally {
+      delete process.env.KITARU_FSYNC;
+    }
+    // Temp files are written in .kitaru/tmp/ (or beside their target): look everywhere.
+    const files = (readdirSync(own, { recursive: true }) as string[]).map((f) => f.replaceAll('\\', '/'));
+    assert.ok(files.includes('tmp'), 'the temp folder is there');
+    assert.equal(files.filter((f) => f.endsWith('journal.jsonl')).length, 3, 'three executions written');
     assert.deepEqual(
-      files.filter((f) => f.endsWith('.tmp')),
+      files.filter((f) => f.startsWith('tmp/') || f.endsWith('.tmp')),
       [],
     );
   });
 
-  it('writes atomically with fsync when asked', () => {
-    const file = join(root, 'atomic.json');
-    writeFileAtomicSync(file, '{"a":1}', true);
-    writeFileAtomicSync(file, '{"a":2}', true);
-    assert.equal(readFileSync(file, 'utf8'), '{"a":2}');
+  it('writes atomically: a write that fails before its rename leaves the old content and no temp file', () => {
+    for (const where of ['in a temp folder', 'beside the file'] as const) {
+      const folder = tempDir();
+      const tmp = where === 'in a temp folder' ? join(folder, 'tmp') : undefined;
+      if (tmp) mkdirSync(tmp);
+      const file = join(folder, 'atomic.json');
+      writeFileAtomicSync(file, '{"a":1}', true, tmp);
+      // The rename fails: patch node:fs and push the change to the ESM named exports.
+      const original = fs.renameSync;
+      fs.renameSync = () => {
+        throw Object.assign(new Error('EIO: i/o error, rename'), { code: 'EIO' });
+      };
+      syncBuiltinESMExports();
+      try {
+        assert.throws(() => writeFileAtomicSync(file, '{"a":2}', true, tmp), {
+          name: 'KitaruStoreError',
+          message: /atomic\.json: EIO/,
+        });
+      } finally {
+        fs.renameSync = original;
+        syncBuiltinESMExports();
+      }
+      assert.equal(readFileSync(file, 'utf8'), '{"a":1}', where);
+      assert.deepEqual(readdirSync(tmp ?? folder), tmp ? [] : ['atomic.json'], where);
+      writeFileAtomicSync(file, '{"a":2}', true, tmp);
+      assert.equal(readFileSync(file, 'utf8'), '{"a":2}', where);
+    }
   });
 
   it('group commit: a fan-out of 200 calls is a few writes, and with KITARU_FSYNC=1 as few fdatasyncs', async () => {
@@ -216,7 +248,7 @@ describe('corrupt and foreign files', () => {
   it('a journal without its start record (a crash at creation) is named; list shows the others', async () => {
     const good = pipeline.with({ store }).run(1);
     await good.wait();
-    const id = `${good.execId.slice(0, -1)}z`;
+    const id = '01zzzzzzzzzzzzzzzzzzzz'; // no run makes this id: newest of all
     mkdirSync(join(dir, 'executions', id));
     writeFileSync(join(dir, 'executions', id, 'journal.jsonl'), '');
     await assert.rejects(client.executions.get(id), { name: 'KitaruStoreError', message: /no start record/ });
@@ -225,6 +257,23 @@ describe('corrupt and foreign files', () => {
     assert.ok(list.some((e) => e.id === good.execId));
     assert.ok(warnings.some((w) => w.includes(id) && /no start record/.test(w)));
     rmSync(join(dir, 'executions', id), { recursive: true });
+  });
+
+  it('a call file with a wrong field deep inside says which field, and what it should be', async () => {
+    // Call files are format 1: a copy of the fixture store written by kitaru 0.1.
+    const copy = join(tempDir(), '.kitaru');
+    cpSync(fileURLToPath(new URL('../fixtures/format1/store', import.meta.url)), copy, { recursive: true });
+    const id = '01m8paqxzr0g4kkpz5m9sr';
+    const file = join(copy, 'executions', id, 'checkpoints', '000001-fetchTopic_2.json');
+    const call = JSON.parse(readFileSync(file, 'utf8'));
+    call.attempts[0].status = 'exploded';
+    delete call.inputHash;
+    writeFileSync(file, JSON.stringify(call));
+    await assert.rejects(new KitaruClient({ store: createJsonFolderStore(copy) }).executions.get(id), {
+      name: 'KitaruStoreError',
+      message:
+        /000001-fetchTopic_2\.json: missing inputHash; attempts\[0\]\.status is "exploded", expected \("completed" \| "failed"\)\./,
+    });
   });
 
   it('a document from a newer kitaru says so', async () => {

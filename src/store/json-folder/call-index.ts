@@ -1,17 +1,22 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import * as v from 'valibot';
+import { callStatusSchema } from '../record-schemas.js';
 import type { CallRecord } from '../types.js';
 import { fileStamp, readText } from './fs-helpers.js';
 
+/** A line of `reused.jsonl` (and of `calls.jsonl`): a reused call kept by reference to its source. */
+export const callRefSchema = v.object({
+  ref: v.literal(true),
+  seq: v.number(),
+  id: v.string(),
+  name: v.string(),
+  inputHash: v.string(),
+  sourceExecId: v.string(),
+  sourceSeq: v.number(),
+});
+
 /** A reused call kept by reference: its result stays in the file of the execution that ran it. */
-export interface CallRef {
-  ref: true;
-  seq: number;
-  id: string;
-  name: string;
-  inputHash: string;
-  sourceExecId: string;
-  sourceSeq: number;
-}
+export type CallRef = v.InferOutput<typeof callRefSchema>;
 
 /** One line of `calls.jsonl`: a whole call record, or a reference. */
 export type IndexEntry = CallRecord | CallRef;
@@ -73,11 +78,24 @@ export function readIndex(file: string): IndexEntry[] | null {
     return null;
   }
   if (entries.length !== count) return null;
-  for (const e of entries) {
-    if (typeof e !== 'object' || e === null || typeof e.seq !== 'number' || typeof e.id !== 'string')
-      return null;
-  }
+  for (const e of entries) if (!plausible(e)) return null;
   return entries;
+}
+
+const CALL_STATUSES: ReadonlySet<unknown> = new Set(callStatusSchema.options);
+
+/**
+ * The light check of an index entry: the fields that place it and that a replay relies on. An
+ * index is read whole on every replay of its execution, and checking each record against the full
+ * schema would cost about as much again as parsing it; the call files it gathers are checked in
+ * full when read.
+ */
+function plausible(e: unknown): e is IndexEntry {
+  if (typeof e !== 'object' || e === null) return false;
+  const r = e as Record<string, unknown>;
+  if (typeof r.seq !== 'number' || typeof r.id !== 'string' || typeof r.inputHash !== 'string') return false;
+  if (r.ref === true) return typeof r.sourceExecId === 'string' && typeof r.sourceSeq === 'number';
+  return typeof r.name === 'string' && CALL_STATUSES.has(r.status) && Array.isArray(r.attempts);
 }
 
 /** The index of a finished execution, parsed, with its full records by seq. */

@@ -1,8 +1,10 @@
 import { KitaruStoreError } from '../../errors.js';
+import { logEntrySchema } from '../record-schemas.js';
 import type { CallRecord, LogEntry } from '../types.js';
 import {
   type CachedIndex,
   type CallRef,
+  callRefSchema,
   createIndexCache,
   type IndexMemo,
   indexCount,
@@ -32,7 +34,7 @@ export function createFormat1Reader(layout: Layout) {
 
   function refsOf(id: string): CallRef[] {
     const text = readText(layout.refsFile(id));
-    return text === null ? [] : parseLines<CallRef>(layout.refsFile(id), text);
+    return text === null ? [] : parseLines(layout.refsFile(id), text, callRefSchema);
   }
 
   return {
@@ -67,7 +69,7 @@ export function createFormat1Reader(layout: Layout) {
     logs(id: string): LogEntry[] {
       const file = layout.logsFile(id);
       const text = readText(file);
-      return text === null ? [] : parseLines<LogEntry>(file, text);
+      return text === null ? [] : parseLines(file, text, logEntrySchema);
     },
   };
 }
