@@ -54,10 +54,11 @@ function cancelled(run: RunState, callId: string): KitaruCancelledError {
  * Synchronous checkpoints and writes never leave the microtask queue: let the event loop turn now
  * and then, so that SIGINT/SIGTERM and timers are not held up by a long flow.
  */
-async function yieldNowAndThen(run: RunState): Promise<void> {
-  if (Date.now() - run.lastYield < YIELD_EVERY_MS) return;
-  await new Promise((resolve) => setImmediate(resolve));
-  run.lastYield = Date.now();
+function yieldNowAndThen(run: RunState): Promise<void> | undefined {
+  if (Date.now() - run.lastYield < YIELD_EVERY_MS) return undefined;
+  return new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+    run.lastYield = Date.now();
+  });
 }
 
 /** Runs the checkpoint function once, in its own scope, and stores nothing yet. */
@@ -70,7 +71,8 @@ async function tryOnce(
 ): Promise<Tried> {
   const callId = record.id;
   const scope: AttemptScope = { kind: 'attempt', run: run.api, callId, attempt, logs: [] };
-  await yieldNowAndThen(run);
+  const turn = yieldNowAndThen(run);
+  if (turn) await turn;
   const startedAt = Date.now();
   if (run.onAttemptStart) await run.onAttemptStart(record, attempt, isoTime(startedAt));
   run.inflight.set(callId, { record, scope, startedAt });

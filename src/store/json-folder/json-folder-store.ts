@@ -102,10 +102,27 @@ export function createJsonFolderStore(root: string): Store {
     return journals.read(id);
   }
 
-  const lookup: SourceLookup = (execId, ref) => {
-    const src = ref.sourceExecId;
-    const j = existsSync(layout.journalFile(src)) ? journalOf(src) : null;
-    if (j) {
+  /**
+   * Resolves references to the calls of the executions that ran them. Made once per read: each
+   * source is looked up once (its journal, or its format-1 files), not once per reference.
+   */
+  function sourceLookup(): SourceLookup {
+    const sources = new Map<string, JournalContent | null>();
+    return (execId, ref) => {
+      const src = ref.sourceExecId;
+      let j = sources.get(src);
+      if (j === undefined) {
+        j = existsSync(layout.journalFile(src)) ? journalOf(src) : null;
+        if (!j && !existsSync(layout.execDir(src))) {
+          throw new KitaruStoreError(
+            `execution ${execId} reused calls of execution ${src}, and that source execution ` +
+              `${src} is missing from ${root} (deleted?): the reused calls cannot be shown ` +
+              `(the first is ${ref.id}). Restore the source's folder to read them.`,
+          );
+        }
+        sources.set(src, j);
+      }
+      if (!j) return reusedRecord(format1.call(src, ref.sourceSeq, ref.id), ref);
       const source = j.calls.get(ref.sourceSeq);
       if (!source || isRef(source)) {
         throw new KitaruStoreError(
@@ -113,16 +130,8 @@ export function createJsonFolderStore(root: string): Store {
         );
       }
       return reusedRecord(source, ref);
-    }
-    if (!existsSync(layout.execDir(src))) {
-      throw new KitaruStoreError(
-        `execution ${execId} reused calls of execution ${src}, and that source execution ` +
-          `${src} is missing from ${root} (deleted?): the reused calls cannot be shown ` +
-          `(the first is ${ref.id}). Restore the source's folder to read them.`,
-      );
-    }
-    return reusedRecord(format1.call(src, ref.sourceSeq, ref.id), ref);
-  };
+    };
+  }
 
   /**
    * Takes up an execution this process did not start (its journal's torn tail, if any, cut off).
@@ -249,9 +258,10 @@ export function createJsonFolderStore(root: string): Store {
       const j = journalOf(id);
       if (!j) {
         if (!(await readSummary(id))) throw notFound(id);
-        return format1.calls(id, lookup);
+        return format1.calls(id, sourceLookup());
       }
       const calls: CallRecord[] = [];
+      const lookup = sourceLookup();
       for (const entry of j.calls.values()) calls.push(isRef(entry) ? lookup(id, entry) : entry);
       return calls.sort((a, b) => a.seq - b.seq);
     },
