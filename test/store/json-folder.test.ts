@@ -110,6 +110,29 @@ describe('the .kitaru folder', () => {
     );
   });
 
+  it('a replay that reuses everything costs a read per call, not a write: reuse lines go out in groups', async () => {
+    const h = many.with({ store }).run(600);
+    await h.wait();
+    const { writeSync } = fs;
+    let writes = 0;
+    fs.writeSync = ((...a: Parameters<typeof writeSync>) => {
+      writes++;
+      return writeSync(...a);
+    }) as typeof writeSync;
+    syncBuiltinESMExports();
+    let id: string;
+    try {
+      id = (await client.executions.replay(h.execId)).id;
+    } finally {
+      fs.writeSync = writeSync;
+      syncBuiltinESMExports();
+    }
+    // The start record, a write per 256 references (or per turn), the end: far below 600.
+    assert.ok(writes <= 8, `${writes} writes for 600 reused calls`);
+    const journal = readLines(join(dir, 'executions', id, 'journal.jsonl'));
+    assert.equal(journal.filter((r) => r.t === 'reuse').length, 600, 'every reference is on disk at the end');
+  });
+
   it('leaves no temp files behind: runs, a replay and durable writes all rename theirs away', async () => {
     const own = join(tempDir(), '.kitaru');
     const store = createJsonFolderStore(own);

@@ -20,15 +20,12 @@ export const logLine = (entry: LogEntry) => line(JSON.stringify(entry), 'log');
 
 /** A reused call: a reference to the call of the execution that really ran it. */
 export function reuseLine(record: CallRecord): string {
-  const ref = {
-    seq: record.seq,
-    id: record.id,
-    name: record.name,
-    inputHash: record.inputHash,
-    sourceExecId: record.sourceExecId,
-    sourceSeq: record.sourceSeq,
-  };
-  return line(JSON.stringify(ref), 'reuse');
+  // Written out by hand (one per reused call on replay): numbers as they are, strings quoted.
+  const q = JSON.stringify;
+  return (
+    `{"seq":${record.seq},"id":${q(record.id)},"name":${q(record.name)},"inputHash":${q(record.inputHash)},` +
+    `"sourceExecId":${q(record.sourceExecId)},"sourceSeq":${record.sourceSeq},"t":"reuse"}`
+  );
 }
 
 /** The first line of a file (read in chunks until its newline), or null if it has none yet. */

@@ -24,6 +24,20 @@ function corrupt(file: string, line: number, what: string): KitaruStoreError {
  */
 export function parseJournal(file: string, text: string, folderId: string): JournalContent {
   const out: JournalContent = { start: null, calls: new Map(), logs: [] };
+  // Most journals are whole: one parse of all their lines as an array is much faster than a parse
+  // per line. A torn or bad line makes it fail, and the line by line parse says which.
+  const end = text.lastIndexOf('\n');
+  if (end > 0) {
+    let records: Record<string, unknown>[] | undefined;
+    try {
+      records = JSON.parse(`[${text.slice(0, end).replaceAll('\n', ',')}]`);
+    } catch {}
+    if (records) {
+      for (let i = 0; i < records.length; i++)
+        take(out, records[i] as Record<string, unknown>, file, i + 1, folderId);
+      return out;
+    }
+  }
   const lines = text.split('\n');
   // The piece after the last newline is torn (or empty, when the file ends with one).
   const last = lines.length - 1;

@@ -9,15 +9,26 @@ import { osError } from '../os-error.js';
 export interface JournalWriter {
   /** Queues one record (a line of JSON, no newline); resolves once it is written (and synced). */
   append(line: string): Promise<void>;
+  /**
+   * Queues a record that can be made again for free if lost (a reused call's reference): it goes
+   * out with the next group, at the latest after `LATER_LINES` such lines or one turn of the event
+   * loop, so a replay that reuses everything costs a read per call, not a write.
+   */
+  appendLater(line: string): void;
   /** Writes what is queued, now. */
   flush(): void;
   /** Writes what is queued and closes the file. */
   close(): void;
 }
 
+/** Records that can wait (reused calls) are written at least this often. */
+const LATER_LINES = 256;
+
 /** Lines queued for the next write, and the promise they share. */
 interface Group {
   lines: string[];
+  /** A failure of this group is noted for the next writer (it holds lines nobody waits for). */
+  watched: boolean;
   done: Promise<void>;
   resolve(): void;
   reject(err: unknown): void;
@@ -30,7 +41,7 @@ function newGroup(): Group {
     resolve = res;
     reject = rej;
   });
-  return { lines: [], done, resolve, reject };
+  return { lines: [], watched: false, done, resolve, reject };
 }
 
 /** Writes all of `text` at the end of the file (append mode). */
@@ -68,11 +79,22 @@ export function openJournal(file: string, options: { durable: boolean; create: b
     }
   }
 
+  let soon = false;
+  let later: NodeJS.Immediate | undefined;
+  // A failure of a write nobody waited for is reported to the next writer.
+  let failed: unknown;
+  const check = () => {
+    if (failed) throw failed;
+  };
+
   return {
     append(line) {
-      if (!group) {
-        group = newGroup();
+      check();
+      group ??= newGroup();
+      if (!soon) {
+        soon = true;
         queueMicrotask(() => {
+          soon = false;
           try {
             flush();
           } catch {} // the group's promise carries the error
@@ -81,8 +103,28 @@ export function openJournal(file: string, options: { durable: boolean; create: b
       group.lines.push(line);
       return group.done;
     },
+    appendLater(line) {
+      check();
+      group ??= newGroup();
+      group.lines.push(line);
+      if (!group.watched) {
+        group.watched = true;
+        group.done.catch((err: unknown) => {
+          failed ??= err;
+        });
+      }
+      if (group.lines.length >= LATER_LINES) flush();
+      else
+        later ??= setImmediate(() => {
+          later = undefined;
+          try {
+            flush();
+          } catch {}
+        });
+    },
     flush,
     close() {
+      if (later) clearImmediate(later);
       try {
         flush();
       } finally {

@@ -311,9 +311,15 @@ export function createJsonFolderStore(root: string): Store {
   };
 }
 
-/** Appends a call's record (a reused call by reference) to its execution's journal. */
-function appendCall(l: LiveExecution, record: CallRecord): Promise<void> {
+/**
+ * Appends a call's record to its execution's journal. A reused call is a reference that can be
+ * made again for free: it goes out with the next group, and nothing waits for it.
+ */
+function appendCall(l: LiveExecution, record: CallRecord): Promise<void> | undefined {
   l.seqs.add(record.seq);
-  const reused = record.origin === 'reused' && record.sourceExecId !== null && record.sourceSeq !== null;
-  return l.journal.append(reused ? reuseLine(record) : callLine(record));
+  if (record.origin === 'reused' && record.sourceExecId !== null && record.sourceSeq !== null) {
+    l.journal.appendLater(reuseLine(record));
+    return undefined;
+  }
+  return l.journal.append(callLine(record));
 }
