@@ -73,6 +73,7 @@ async function tryOnce(
   const scope: AttemptScope = { kind: 'attempt', run: run.api, callId, attempt, logs: [] };
   const turn = yieldNowAndThen(run);
   if (turn) await turn;
+  if (isClosed(run)) throw cancelled(run, callId); // cancelled while the event loop turned
   const startedAt = Date.now();
   if (run.onAttemptStart) await run.onAttemptStart(record, attempt, isoTime(startedAt));
   run.inflight.set(callId, { record, scope, startedAt });

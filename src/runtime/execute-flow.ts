@@ -225,7 +225,14 @@ async function drive(
       await run.store.updateExecution(run.execId, finalPatch(run, 'failed', null, failure)).catch(() => {});
     }
     return (
-      run.closedAs ?? { execId: run.execId, status: 'failed', value: undefined, error: failure, cause: err }
+      run.closedAs ?? {
+        execId: run.execId,
+        status: 'failed',
+        value: undefined,
+        error: failure,
+        cause: err,
+        storeFailed: true,
+      }
     );
   } finally {
     state.live.delete(live);
@@ -267,6 +274,7 @@ async function runFlowAttempt(
       error = err;
     }
     if (ok) {
+      ending(run);
       await run.store.updateExecution(run.execId, finalPatch(run, 'completed', output, null));
       return { execId: run.execId, status: 'completed', value, error: null, cause: undefined };
     }
@@ -279,8 +287,14 @@ async function runFlowAttempt(
     run.observer.flowRetry?.({ execId: run.execId, flowAttempt: flowAttempt + 1, error: failure });
     return null;
   }
+  ending(run);
   await run.store.updateExecution(run.execId, finalPatch(run, 'failed', null, failure));
   return { execId: run.execId, status: 'failed', value: undefined, error: failure, cause: error };
+}
+
+/** The run is writing its end: a cancel that comes now has nothing left to stop. */
+function ending(run: RunState): void {
+  run.phase = 'closed';
 }
 
 function finalPatch(

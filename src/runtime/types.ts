@@ -55,6 +55,8 @@ export interface ExecutionOutcome {
   value: unknown;
   error: ErrorRecord | null;
   cause: unknown;
+  /** The store could not record the run (the cause is its `KitaruStoreError`), not the flow failing. */
+  storeFailed?: true;
 }
 
 /** A started execution. */

@@ -118,6 +118,21 @@ describe('bad places and files are named in one line, before any execution id', 
   });
 });
 
+describe('a store error thrown by the flow itself', () => {
+  it('is the flow failing (exit 1, its execution printed), not the store failing (exit 2)', () => {
+    const dir = makeProject();
+    write(dir, {
+      'own.ts': `import { flow, KitaruStoreError } from 'kitaru';
+export default flow(async function own() { throw new KitaruStoreError('my own store said no'); });
+`,
+    });
+    const r = kitaru(dir, ['run', 'own.ts']);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stdout, /status: failed/);
+    assert.match(r.stdout, /KitaruStoreError: my own store said no/);
+  });
+});
+
 describe('temp files of writers that are gone', () => {
   it('are swept by the next writer of the store; a live writer keeps its own', () => {
     const dir = makeProject();

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import fs, { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import fs, { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
 import { isAbsolute, join, resolve } from 'node:path';
 import { describe, it } from 'node:test';
@@ -274,6 +274,13 @@ describe('corrupt and foreign files', () => {
     const id = '01zzzzzzzzzzzzzzzzzzzz'; // no run makes this id: newest of all
     mkdirSync(join(dir, 'executions', id));
     writeFileSync(join(dir, 'executions', id, 'journal.jsonl'), '');
+    // Just created, it is not an execution yet; a while later, it was cut off as it was created.
+    assert.deepEqual(
+      (await client.executions.list()).filter((e) => e.id === id),
+      [],
+    );
+    const past = new Date(Date.now() - 60_000);
+    utimesSync(join(dir, 'executions', id, 'journal.jsonl'), past, past);
     await assert.rejects(client.executions.get(id), { name: 'KitaruStoreError', message: /no start record/ });
     const warnings: string[] = [];
     const list = await new KitaruClient({ store, onWarning: (m) => warnings.push(m) }).executions.list();

@@ -1,5 +1,4 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { isKitaruError } from '../../errors.js';
 import { getExecution } from '../../queries.js';
 import { unusedOverridesWarning } from '../../replay.js';
 import type { ExecutionHandle } from '../../runtime/execute-flow.js';
@@ -93,7 +92,7 @@ export async function finishRun(
   const outcome = await Promise.race([handle.done, cancelled]);
   progress.stop();
   // A store that cannot write is not the flow's failure: say what the store said, exit 2.
-  if (outcome && isKitaruError(outcome.cause, 'KitaruStoreError')) throw outcome.cause;
+  if (outcome?.storeFailed) throw outcome.cause;
   const { status, document } = await report(io, store, handle.execId, () => progress.ended);
   const signal = outcome === null ? signalOf(interrupts.signal) : null;
   return { exitCode: signal ? signalExitCode(signal) : exitCodeOf(status), document };

@@ -65,7 +65,9 @@ export function readStart(file: string, folderId: string): ExecutionRecord | nul
   const fail = (what: string) =>
     new KitaruStoreError(`corrupt store file ${file}: ${what}. Move the execution's folder away and retry.`);
   if (first === null) {
-    if (statSize(file) === null) return null;
+    // Created a moment ago, its start record a write away: not an execution yet, not a corrupt one.
+    const age = ageMs(file);
+    if (age === null || age < JUST_CREATED_MS) return null;
     throw fail('no start record (the execution was cut off as it was created)');
   }
   let rec: Record<string, unknown>;
@@ -79,9 +81,12 @@ export function readStart(file: string, folderId: string): ExecutionRecord | nul
   return checkExecution(rec, folderId, (what) => fail(`line 1: ${what}`));
 }
 
-function statSize(file: string): number | null {
+/** A journal without its start record for longer than this was cut off as it was created. */
+const JUST_CREATED_MS = 2000;
+
+function ageMs(file: string): number | null {
   try {
-    return statSync(file).size;
+    return Date.now() - statSync(file).mtimeMs;
   } catch {
     return null;
   }

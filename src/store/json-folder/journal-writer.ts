@@ -44,9 +44,8 @@ function newGroup(): Group {
   return { lines: [], watched: false, done, resolve, reject };
 }
 
-/** Writes all of `text` at the end of the file (append mode). */
-function writeAll(fd: number, text: string): void {
-  const buf = Buffer.from(text, 'utf8');
+/** Writes all of `buf` at the end of the file (append mode). */
+function writeAll(fd: number, buf: Buffer): void {
   for (let at = 0; at < buf.length; ) at += writeSync(fd, buf, at, buf.length - at);
 }
 
@@ -63,17 +62,32 @@ export function openJournal(file: string, options: { durable: boolean; create: b
     throw osError(options.create ? 'create store file' : 'open store file', file, err);
   }
   let group: Group | null = null;
+  // Where the file's whole lines end: a write that fails part-way is cut back to it.
+  let whole = fstatSync(fd).size;
+  // Once a write has failed, nothing more is appended: later records would follow a gap.
+  let failed: unknown;
+  let closed = false;
+  const check = () => {
+    if (failed) throw failed;
+  };
 
   function flush(): void {
+    check();
     const g = group;
     if (!g) return;
     group = null;
     try {
-      writeAll(fd, `${g.lines.join('\n')}\n`);
+      const buf = Buffer.from(`${g.lines.join('\n')}\n`, 'utf8');
+      writeAll(fd, buf);
       if (options.durable) fdatasyncSync(fd);
+      whole += buf.length;
       g.resolve();
     } catch (err) {
       const e = osError('append to store file', file, err);
+      failed = e;
+      try {
+        ftruncateSync(fd, whole); // no torn group in the middle of the journal
+      } catch {}
       g.reject(e);
       throw e;
     }
@@ -81,11 +95,6 @@ export function openJournal(file: string, options: { durable: boolean; create: b
 
   let soon = false;
   let later: NodeJS.Immediate | undefined;
-  // A failure of a write nobody waited for is reported to the next writer.
-  let failed: unknown;
-  const check = () => {
-    if (failed) throw failed;
-  };
 
   return {
     append(line) {
@@ -109,9 +118,7 @@ export function openJournal(file: string, options: { durable: boolean; create: b
       group.lines.push(line);
       if (!group.watched) {
         group.watched = true;
-        group.done.catch((err: unknown) => {
-          failed ??= err;
-        });
+        group.done.catch(() => {}); // `failed` keeps the error for the next writer
       }
       if (group.lines.length >= LATER_LINES) flush();
       else
@@ -124,6 +131,8 @@ export function openJournal(file: string, options: { durable: boolean; create: b
     },
     flush,
     close() {
+      if (closed) return;
+      closed = true;
       if (later) clearImmediate(later);
       try {
         flush();

@@ -98,7 +98,9 @@ export function createJsonFolderStore(root: string): Store {
 
   /** The journal of an execution, as written so far (what this process has queued included). */
   function journalOf(id: string): JournalContent | null {
-    live.get(id)?.journal.flush();
+    try {
+      live.get(id)?.journal.flush();
+    } catch {} // a writer that failed has reported it to its run; the file is read as it is
     return journals.read(id);
   }
 
@@ -108,25 +110,28 @@ export function createJsonFolderStore(root: string): Store {
    */
   function sourceLookup(): SourceLookup {
     const sources = new Map<string, JournalContent | null>();
-    return (execId, ref) => {
+    const sourceOf = (execId: string, ref: CallRef): JournalContent | null => {
       const src = ref.sourceExecId;
       let j = sources.get(src);
-      if (j === undefined) {
-        j = existsSync(layout.journalFile(src)) ? journalOf(src) : null;
-        if (!j && !existsSync(layout.execDir(src))) {
-          throw new KitaruStoreError(
-            `execution ${execId} reused calls of execution ${src}, and that source execution ` +
-              `${src} is missing from ${root} (deleted?): the reused calls cannot be shown ` +
-              `(the first is ${ref.id}). Restore the source's folder to read them.`,
-          );
-        }
-        sources.set(src, j);
+      if (j !== undefined) return j;
+      j = existsSync(layout.journalFile(src)) ? journalOf(src) : null;
+      if (!j && !existsSync(layout.execDir(src))) {
+        throw new KitaruStoreError(
+          `execution ${execId} reused calls of execution ${src}, and that source execution ` +
+            `${src} is missing from ${root} (deleted?): the reused calls cannot be shown ` +
+            `(the first is ${ref.id}). Restore the source's folder to read them.`,
+        );
       }
-      if (!j) return reusedRecord(format1.call(src, ref.sourceSeq, ref.id), ref);
+      sources.set(src, j);
+      return j;
+    };
+    return (execId, ref) => {
+      const j = sourceOf(execId, ref);
+      if (!j) return reusedRecord(format1.call(ref.sourceExecId, ref.sourceSeq, ref.id), ref);
       const source = j.calls.get(ref.sourceSeq);
       if (!source || isRef(source)) {
         throw new KitaruStoreError(
-          `execution ${execId} reuses call ${ref.id} of execution ${src}, whose journal does not hold it at position ${ref.sourceSeq}.`,
+          `execution ${execId} reuses call ${ref.id} of execution ${ref.sourceExecId}, whose journal does not hold it at position ${ref.sourceSeq}.`,
         );
       }
       return reusedRecord(source, ref);
@@ -153,6 +158,14 @@ export function createJsonFolderStore(root: string): Store {
     const l: LiveExecution = { journal, doc, seqs: new Set(journals.read(id)?.calls.keys()), durable };
     live.set(id, l);
     return l;
+  }
+
+  /** An ended execution taken up for one write is let go again (its journal closed). */
+  function release(id: string, l: LiveExecution): void {
+    if (!l.doc.endedAt || live.get(id) !== l) return;
+    l.journal.flush();
+    live.delete(id);
+    l.journal.close();
   }
 
   function callCount(id: string, summary: ExecutionRecord): number {
@@ -202,11 +215,13 @@ export function createJsonFolderStore(root: string): Store {
           syncDir(layout.executions);
         }
       } catch (err) {
-        // Nothing half-created: a folder without its start record would be an execution nobody wrote.
+        // Nothing half-created: a folder without its start record would be an execution nobody
+        // wrote. But a journal that was there already is another execution's: it stays.
+        const exists = (err as { cause?: { code?: string } }).cause?.code === 'EEXIST';
         try {
           journal?.close();
         } catch {}
-        rmSync(dir, { recursive: true, force: true });
+        if (!exists) rmSync(dir, { recursive: true, force: true });
         throw osError('create store file', layout.journalFile(record.id), err);
       }
       live.set(record.id, { journal, doc: { ...record }, seqs: new Set(), durable });
@@ -222,21 +237,35 @@ export function createJsonFolderStore(root: string): Store {
         await writeSummary(id, Object.assign({}, doc, patch));
         return;
       }
-      // Every record before this update is on disk first.
-      l.journal.flush();
+      // Every record before this update is on disk first; a journal that cannot take them is let go.
+      try {
+        l.journal.flush();
+      } catch (err) {
+        live.delete(id);
+        try {
+          l.journal.close();
+        } catch {}
+        throw err;
+      }
       l.doc = Object.assign({}, l.doc, patch);
       const ended = Boolean(l.doc.endedAt);
-      if (ended) l.doc.callCount = l.seqs.size;
-      await writeSummary(id, l.doc);
       if (ended) {
+        l.doc.callCount = l.seqs.size;
+        // Ended here: a second update (a cancel racing the end) takes it up afresh.
         live.delete(id);
         l.journal.close();
       }
+      await writeSummary(id, l.doc);
     },
 
     writeCall(execId, record) {
       const l = live.get(execId);
-      if (!l) return takeUp(execId).then((taken) => appendCall(taken, record));
+      if (!l) {
+        return takeUp(execId).then(async (taken) => {
+          await appendCall(taken, record);
+          release(execId, taken);
+        });
+      }
       return appendCall(l, record);
     },
 
@@ -246,6 +275,7 @@ export function createJsonFolderStore(root: string): Store {
       let written: Promise<void> = Promise.resolve();
       for (const entry of entries) written = l.journal.append(logLine(entry));
       await written;
+      release(execId, l);
     },
 
     async getExecution(id) {
@@ -268,7 +298,7 @@ export function createJsonFolderStore(root: string): Store {
 
     async readLogs(id) {
       const j = journalOf(id);
-      if (j) return j.logs;
+      if (j) return j.logs.slice(); // the parsed journal is kept: callers get their own array
       if (!(await readSummary(id))) throw notFound(id);
       return format1.logs(id);
     },

@@ -50,6 +50,7 @@ export function createPostgresStore(url: string): Store & { close(): Promise<voi
       const c = new driver.Client({ connectionString: url }) as Client;
       c.on('error', () => {
         ready = undefined; // a lost connection is opened again on next use
+        if (client === c) client = undefined;
       });
       await c.connect();
       await migrate(c, 'kitaru_schema', MIGRATIONS);
@@ -188,21 +189,40 @@ export function createPostgresStore(url: string): Store & { close(): Promise<voi
 
   /** One transaction, in turn with every other statement: inside it, statements go straight out. */
   function transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T> {
-    return serially(async () => {
-      await send('begin', 'begin', []);
-      try {
-        const out = await fn({
-          query: send as Query,
-          createExecution: (record) => createOn(send, record),
-          updateExecution: (id, patch) => updateOn(send, id, patch),
-        });
-        await send('commit', 'commit', []);
-        return out;
-      } catch (err) {
-        await send('rollback', 'rollback', []).catch(() => {});
-        throw err;
-      }
-    });
+    return serially(() =>
+      holding(async (c) => {
+        // Every statement on the one connection the transaction began on: if it is lost midway,
+        // the rest fails instead of running outside the transaction on a new one.
+        const on: Send = async <R extends pg.QueryResultRow>(
+          what: string,
+          text: string,
+          values: unknown[] = [],
+        ) => {
+          if (client !== c)
+            throw new KitaruStoreError(
+              `postgres store ${redact(url)}: ${what}: the connection was lost mid-transaction`,
+            );
+          try {
+            return await c.query<R>({ name: `kitaru ${what}`, text, values });
+          } catch (err) {
+            return fail(what, err);
+          }
+        };
+        await on('begin', 'begin');
+        try {
+          const out = await fn({
+            query: on as Query,
+            createExecution: (record) => createOn(on, record),
+            updateExecution: (id, patch) => updateOn(on, id, patch),
+          });
+          await on('commit', 'commit');
+          return out;
+        } catch (err) {
+          await c.query('rollback').catch(() => {});
+          throw err;
+        }
+      }),
+    );
   }
 
   const database: Database = {
