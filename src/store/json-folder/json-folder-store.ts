@@ -10,6 +10,7 @@ import type { CallRef } from './call-index.js';
 import { createExecutionAdapter } from './execution-adapter.js';
 import { createFormat1Reader, type SourceLookup } from './format1.js';
 import { ensureDir, listSubdirs } from './fs-helpers.js';
+import { createInputFiles } from './inputs.js';
 import { callLine, createJournalCache, logLine, readStart, reuseLine, startLine } from './journal-files.js';
 import type { JournalContent } from './journal-reader.js';
 import { type JournalWriter, openJournal } from './journal-writer.js';
@@ -32,7 +33,7 @@ function isRef(entry: CallRecord | CallRef): entry is CallRef {
 
 /** The record of a reused call: the source's result, with no attempts of its own. */
 function reusedRecord(source: CallRecord, ref: CallRef): CallRecord {
-  return {
+  const record: CallRecord = {
     schemaVersion: source.schemaVersion,
     seq: ref.seq,
     id: ref.id,
@@ -48,6 +49,8 @@ function reusedRecord(source: CallRecord, ref: CallRef): CallRecord {
     output: source.output,
     attempts: [],
   };
+  if (source.kind !== undefined) record.kind = source.kind;
+  return record;
 }
 
 /**
@@ -62,6 +65,7 @@ export function createJsonFolderStore(root: string): Store {
   const live = new Map<string, LiveExecution>();
   const format1 = createFormat1Reader(layout);
   const journals = createJournalCache(layout.journalFile);
+  const inputs = createInputFiles(layout.inputsDir, layout.tmpDir);
   let prepared = false;
 
   function prepare(): void {
@@ -225,8 +229,10 @@ export function createJsonFolderStore(root: string): Store {
       // Every record before this update is on disk first.
       l.journal.flush();
       l.doc = Object.assign({}, l.doc, patch);
-      const ended = Boolean(l.doc.endedAt);
+      // A waiting execution is let go too: whoever resumes it takes its journal up again.
+      const ended = Boolean(l.doc.endedAt) || l.doc.status === 'waiting';
       if (ended) l.doc.callCount = l.seqs.size;
+      else delete l.doc.callCount;
       await writeSummary(id, l.doc);
       if (ended) {
         live.delete(id);
@@ -285,6 +291,21 @@ export function createJsonFolderStore(root: string): Store {
         if (summary) executions.push(summary);
       }
       return { executions, errors };
+    },
+
+    async addInput(execId, input) {
+      if (!(await readSummary(execId))) throw notFound(execId);
+      prepare();
+      return inputs.add(execId, input);
+    },
+
+    async getInputs(execId) {
+      if (!(await readSummary(execId))) throw notFound(execId);
+      return inputs.list(execId);
+    },
+
+    async dropInput(execId, waitId) {
+      inputs.drop(execId, waitId);
     },
 
     async resolveId(prefix) {
