@@ -20,8 +20,16 @@ export {
   KitaruWaitTimeoutError,
   type PendingWait,
 } from './errors.js';
-export { type Flow, type FlowOptions, type FlowRun, type FlowRunOptions, flow } from './flow.js';
+export {
+  type Flow,
+  type FlowOptions,
+  type FlowOutcome,
+  type FlowRun,
+  type FlowRunOptions,
+  flow,
+} from './flow.js';
 export type { ListFilter } from './queries.js';
+export type { InputOptions } from './resume.js';
 export type { Duration } from './runtime/duration.js';
 export type { KitaruFuture } from './runtime/future.js';
 export type { ReplayOptions } from './runtime/replay-plan.js';

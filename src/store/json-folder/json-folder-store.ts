@@ -106,6 +106,20 @@ export function createJsonFolderStore(root: string): Store {
     return journals.read(id);
   }
 
+  /** The journal of a reused call's source (null: a format-1 source); missing, a `KitaruStoreError`. */
+  function sourceJournal(execId: string, ref: CallRef): JournalContent | null {
+    const src = ref.sourceExecId;
+    const j = existsSync(layout.journalFile(src)) ? journalOf(src) : null;
+    if (!j && !existsSync(layout.execDir(src))) {
+      throw new KitaruStoreError(
+        `execution ${execId} reused calls of execution ${src}, and that source execution ` +
+          `${src} is missing from ${root} (deleted?): the reused calls cannot be shown ` +
+          `(the first is ${ref.id}). Restore the source's folder to read them.`,
+      );
+    }
+    return j;
+  }
+
   /**
    * Resolves references to the calls of the executions that ran them. Made once per read: each
    * source is looked up once (its journal, or its format-1 files), not once per reference.
@@ -116,14 +130,7 @@ export function createJsonFolderStore(root: string): Store {
       const src = ref.sourceExecId;
       let j = sources.get(src);
       if (j === undefined) {
-        j = existsSync(layout.journalFile(src)) ? journalOf(src) : null;
-        if (!j && !existsSync(layout.execDir(src))) {
-          throw new KitaruStoreError(
-            `execution ${execId} reused calls of execution ${src}, and that source execution ` +
-              `${src} is missing from ${root} (deleted?): the reused calls cannot be shown ` +
-              `(the first is ${ref.id}). Restore the source's folder to read them.`,
-          );
-        }
+        j = sourceJournal(execId, ref);
         sources.set(src, j);
       }
       if (!j) return reusedRecord(format1.call(src, ref.sourceSeq, ref.id), ref);
