@@ -16,16 +16,26 @@ export function startSleep(run: RunState, request: SleepRequest): Promise<null> 
 }
 
 async function resolveSleep(run: RunState, record: CallRecord, request: SleepRequest): Promise<null> {
-  let wakeAt = earlierStep(run, record)?.wakeAt;
-  if (wakeAt === undefined) {
-    if ((await reuseFromPlan(run, record)).hit) return null;
-    const startedAt = isoTime();
-    wakeAt = isoTime(request.until ? request.until.getTime() : Date.now() + (request.ms ?? 0));
-    record.wakeAt = wakeAt;
-    await recordStep(run, record, null, null, startedAt);
-  }
-  await holdUntil(run, record.id, wakeAt);
+  // Tracked until the wake time is recorded: a run suspending meanwhile lists the sleep, not loses it.
+  const fixing = wakeTimeOf(run, record, request);
+  run.pending.add(fixing);
+  const forget = () => run.pending.delete(fixing);
+  fixing.then(forget, forget);
+  const wakeAt = await fixing;
+  if (wakeAt !== null) await holdUntil(run, record.id, wakeAt);
   return null;
+}
+
+/** The sleep's wake time: as recorded, else fixed and recorded now; null when a replay reuses it. */
+async function wakeTimeOf(run: RunState, record: CallRecord, request: SleepRequest): Promise<string | null> {
+  const recorded = earlierStep(run, record)?.wakeAt;
+  if (recorded !== undefined) return recorded;
+  if ((await reuseFromPlan(run, record)).hit) return null;
+  const startedAt = isoTime();
+  const wakeAt = isoTime(request.until ? request.until.getTime() : Date.now() + (request.ms ?? 0));
+  record.wakeAt = wakeAt;
+  await recordStep(run, record, null, null, startedAt);
+  return wakeAt;
 }
 
 /**
