@@ -2,6 +2,7 @@ import { diffExecutions, type ExecutionDiff } from './diff.js';
 import type { Flow } from './flow.js';
 import { getExecution, getLogs, type ListFilter, listExecutions } from './queries.js';
 import { startReplay } from './replay.js';
+import { giveInput, type InputOptions, startResume } from './resume.js';
 import type { ReplayOptions } from './runtime/replay-plan.js';
 import { resolveStore } from './store/drivers.js';
 import type { Store } from './store/store.js';
@@ -41,6 +42,22 @@ export class KitaruClient {
     logs(id: string): Promise<LogEntry[]>;
     /** Two executions of one flow compared call by call (values decoded). */
     diff(a: string, b: string): Promise<ExecutionDiff>;
+    /**
+     * Answers a wait of a waiting execution (the first answer wins), then resumes it in this
+     * process unless `resume` is false; resolves to the execution as it then stands.
+     * @example await client.executions.input(execId, 'approval', { approved: true });
+     */
+    input(
+      id: string,
+      waitId: string,
+      value: unknown,
+      options?: InputOptions & {
+        /** Resume the execution here once the answer is kept. @default true */
+        resume?: boolean;
+      },
+    ): Promise<Execution>;
+    /** Resumes a waiting or crashed execution in place, in this process, and resolves to it once it stops. */
+    resume(id: string): Promise<Execution>;
   };
 
   constructor(options: KitaruClientOptions = {}) {
@@ -67,6 +84,16 @@ export class KitaruClient {
         return getExecution(store, handle.execId, true);
       },
       logs: (id) => getLogs(store, id, true),
+      input: async (id, waitId, value, inputOptions = {}) => {
+        const execId = await giveInput(store, id, waitId, value, inputOptions);
+        if (inputOptions.resume !== false) await (await startResume(store, execId)).done;
+        return getExecution(store, execId, true);
+      },
+      resume: async (id) => {
+        const handle = await startResume(store, id);
+        await handle.done;
+        return getExecution(store, handle.execId, true);
+      },
       diff: async (a, b) =>
         diffExecutions(await getExecution(store, a, false), await getExecution(store, b, false), true),
     };

@@ -10,7 +10,10 @@ export type KitaruErrorName =
   | 'KitaruSerializationError'
   | 'KitaruStoreError'
   | 'KitaruExecutionError'
-  | 'KitaruCancelledError';
+  | 'KitaruCancelledError'
+  | 'KitaruDivergenceError'
+  | 'KitaruWaitTimeoutError'
+  | 'KitaruWaitingError';
 
 const CODES: Record<KitaruErrorName, string> = {
   KitaruError: 'E_KITARU',
@@ -22,6 +25,9 @@ const CODES: Record<KitaruErrorName, string> = {
   KitaruStoreError: 'E_STORE',
   KitaruExecutionError: 'E_EXECUTION',
   KitaruCancelledError: 'E_CANCELLED',
+  KitaruDivergenceError: 'E_DIVERGENCE',
+  KitaruWaitTimeoutError: 'E_WAIT_TIMEOUT',
+  KitaruWaitingError: 'E_WAITING',
 };
 
 /** Base of every error kitaru throws; `code` is stable (`E_*`). */
@@ -49,6 +55,11 @@ export class KitaruStoreError extends KitaruError {}
 /** A checkpoint attempt stopped because the run was cancelled (SIGINT/SIGTERM). */
 export class KitaruCancelledError extends KitaruError {}
 
+/** A resumed call whose inputs differ from its recorded inputs: the flow body is not deterministic. */
+export class KitaruDivergenceError extends KitaruError {}
+/** A wait passed its deadline with no answer and no default; the flow may catch it. */
+export class KitaruWaitTimeoutError extends KitaruError {}
+
 /** The shape of an error as stored on disk (checked when a store document is read). */
 export const errorRecordSchema = v.object({
   type: v.string(),
@@ -74,6 +85,27 @@ export class KitaruExecutionError extends KitaruError {
     this.execId = execId;
     this.status = status;
     this.failure = failure;
+  }
+}
+
+/** A pending wait or sleep, as an execution lists it while it is `waiting`. */
+export interface PendingWait {
+  id: string;
+  kind: 'wait' | 'sleep';
+  question: string | null;
+}
+
+/** An execution suspended at a wait: carries its id and the pending waits. */
+export class KitaruWaitingError extends KitaruError {
+  readonly execId: string;
+  readonly waits: PendingWait[];
+  constructor(execId: string, waits: PendingWait[]) {
+    const ids = waits.map((w) => w.id).join(', ');
+    super(
+      `execution ${execId} is waiting (at ${ids || 'a wait'}). Answer with \`kitaru input ${execId} <wait-id> '<json>'\`.`,
+    );
+    this.execId = execId;
+    this.waits = waits;
   }
 }
 
@@ -116,6 +148,8 @@ export function isDeterministic(err: unknown): boolean {
     isKitaruError(err, 'KitaruSerializationError') ||
     isKitaruError(err, 'KitaruUsageError') ||
     isKitaruError(err, 'KitaruContextError') ||
-    isKitaruError(err, 'KitaruCancelledError')
+    isKitaruError(err, 'KitaruCancelledError') ||
+    isKitaruError(err, 'KitaruDivergenceError') ||
+    isKitaruError(err, 'KitaruWaitTimeoutError')
   );
 }

@@ -1,3 +1,4 @@
+import type { ErrorRecord } from './errors.js';
 import { KitaruContextError, KitaruUsageError } from './errors.js';
 import { callerFile } from './runtime/call-site.js';
 import { FLOW_BRAND, type FlowDef } from './runtime/definitions.js';
@@ -6,6 +7,18 @@ import { intOption, knownKeys, resolveName } from './runtime/options.js';
 import { currentScope, state } from './runtime/state.js';
 import { defaultStore } from './store/drivers.js';
 import type { Store } from './store/store.js';
+import type { WaitInfo } from './store/types.js';
+
+/** How an execution stands once it stopped: ended, or waiting. */
+export interface FlowOutcome<R> {
+  execId: string;
+  status: 'completed' | 'failed' | 'cancelled' | 'waiting';
+  /** The flow's return value when `completed`; else undefined. */
+  value: R | undefined;
+  error: ErrorRecord | null;
+  /** The waits a `waiting` execution is suspended at; else empty. */
+  waits: WaitInfo[];
+}
 
 /** Options of `flow(options, fn)`. */
 export interface FlowOptions {
@@ -19,8 +32,13 @@ export interface FlowOptions {
 export interface FlowRun<R> {
   /** The execution id, known at once. */
   readonly execId: string;
-  /** The flow's return value; rejects with `KitaruExecutionError` (with `execId`) if it failed. */
+  /**
+   * The flow's return value; rejects with `KitaruExecutionError` (with `execId`) if it failed, and
+   * with `KitaruWaitingError` (with `execId` and the pending waits) if it is waiting.
+   */
   wait(): Promise<R>;
+  /** Resolves once the execution has stopped, to how it stands, whatever its status; never rejects. */
+  settled(): Promise<FlowOutcome<R>>;
 }
 
 /** Options of `flow.with(options)`. */
@@ -93,7 +111,19 @@ export function flow(first: unknown, second?: unknown): Flow<unknown[], unknown>
     (runOptions: FlowRunOptions) =>
     (...args: unknown[]) => {
       guard(name);
-      return def.start({ args, store: runOptions.store ?? defaultStore() });
+      const handle = def.start({ args, store: runOptions.store ?? defaultStore() });
+      return {
+        execId: handle.execId,
+        wait: () => handle.wait(),
+        settled: () =>
+          handle.done.then(({ execId, status, value, error, waits }) => ({
+            execId,
+            status,
+            value,
+            error,
+            waits,
+          })),
+      };
     };
   const run = runWith({});
   const f = (...args: unknown[]) => run(...args).wait();

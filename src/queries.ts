@@ -5,7 +5,15 @@ import type { Store } from './store/store.js';
 import type { ExecutionStatus, LogEntry } from './store/types.js';
 import { type Execution, type ExecutionSummary, executionView, summaryView } from './views.js';
 
-const STATUSES: ExecutionStatus[] = ['queued', 'running', 'completed', 'failed', 'cancelled', 'crashed'];
+const STATUSES: ExecutionStatus[] = [
+  'queued',
+  'running',
+  'waiting',
+  'completed',
+  'failed',
+  'cancelled',
+  'crashed',
+];
 
 /** Filters of `list`. */
 export interface ListFilter {

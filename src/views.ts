@@ -7,6 +7,7 @@ import type {
   ExecutionRecord,
   ExecutionStatus,
   ExecutionSummaryRecord,
+  WaitInfo,
 } from './store/types.js';
 
 /** One attempt of a call. */
@@ -17,6 +18,13 @@ export interface AttemptView extends AttemptRecord {
 /** One call of an execution. */
 export interface CheckpointView
   extends Pick<CallRecord, 'id' | 'name' | 'type' | 'status' | 'origin' | 'reason' | 'sourceExecId'> {
+  /** A checkpoint, a wait or a sleep. */
+  kind: 'checkpoint' | 'wait' | 'sleep';
+  /** A sleep's wake time, a wait's deadline (ISO), when there is one. */
+  wakeAt: string | null;
+  deadline: string | null;
+  /** How a wait ended (`answer`, `default`, `timeout`); null for other calls. */
+  resolution: 'answer' | 'default' | 'timeout' | null;
   /** The call's arguments, as an array. */
   input: unknown;
   output: unknown;
@@ -36,6 +44,10 @@ export interface ExecutionSummary
   output: unknown;
   durationMs: number | null;
   checkpointCount: number;
+  /** The waits (and parked sleeps) a `waiting` execution is suspended at; else empty. */
+  waits: WaitInfo[];
+  /** How many times the execution was resumed in place. */
+  resumes: number;
 }
 
 /** An execution without its calls or their count (what a run prints at its end). */
@@ -78,6 +90,10 @@ export function checkpointView(c: CallRecord, decode: boolean): CheckpointView {
     origin: c.origin,
     reason: c.reason,
     sourceExecId: c.sourceExecId,
+    kind: c.kind ?? 'checkpoint',
+    wakeAt: c.wakeAt ?? null,
+    deadline: c.deadline ?? null,
+    resolution: c.resolution ?? null,
     input: (decode ? decodeValue : keep)(c.input),
     output: (decode ? decodeValue : keep)(c.output),
     attempts: c.attempts.map(attemptView),
@@ -101,6 +117,8 @@ export function headView(r: ExecutionRecord, decode: boolean): ExecutionHead {
     createdAt: r.createdAt,
     endedAt: r.endedAt,
     durationMs: ms(r.createdAt, r.endedAt),
+    waits: r.status === 'waiting' ? (r.waits ?? []) : [],
+    resumes: r.resumes ?? 0,
   };
 }
 

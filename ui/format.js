@@ -16,6 +16,7 @@
 export const STATUS_TONES = Object.freeze({
   queued: 'info',
   running: 'info',
+  waiting: 'warn',
   completed: 'ok',
   failed: 'bad',
   cancelled: 'warn',

@@ -6,6 +6,7 @@ import { inspectCommand } from './commands/inspect.js';
 import { listCommand } from './commands/list.js';
 import { logsCommand } from './commands/logs.js';
 import { replayCommand } from './commands/replay.js';
+import { inputCommand, resumeCommand } from './commands/resume.js';
 import { runCommand } from './commands/run.js';
 import { uiCommand } from './commands/ui.js';
 import { workerCommand } from './commands/worker.js';
@@ -22,6 +23,8 @@ Examples:
   kitaru diff 01jx 01jy                             what a replay changed, call by call
   kitaru diff 01jx 01jy --changed                   only the calls that differ
   kitaru list --status failed                       executions, newest first
+  kitaru input 01jx approval '{"approved":true}'   answer a wait, then resume the execution
+  kitaru resume 01jx                                continue a waiting or crashed execution
   kitaru ui --open                                  look at executions in the browser
   kitaru logs 01jx --checkpoint fetch               captured output of one call
   kitaru run flows/hello.ts --queue --store postgres://localhost/app   queue it for a worker
@@ -29,7 +32,8 @@ Examples:
 
 The store is --store (a postgres:// URL), else --dir, else KITARU_STORE, else KITARU_DIR,
 else the nearest .kitaru/ upwards, else ./.kitaru.
-Exit codes: 0 ok, 1 the flow failed, 2 bad usage or store error, 130 SIGINT, 143 SIGTERM.`;
+Exit codes: 0 ok, 1 the flow failed, 2 bad usage or store error, 3 the execution is waiting
+(answer with kitaru input), 130 SIGINT, 143 SIGTERM.`;
 
 /** What the program hands an action: the IO of this invocation and its signals. */
 export interface ActionContext {
@@ -84,6 +88,31 @@ function addReplay(program: Command, act: Act): void {
     );
 }
 
+function addWaits(program: Command, act: Act): void {
+  program
+    .command('input')
+    .description('answer a wait of a waiting execution (the first answer wins), then resume it here')
+    .argument('<exec-id>', 'execution id or unique prefix')
+    .argument('<wait-id>', 'the wait, as `kitaru run` or `inspect` shows it')
+    .argument('[json]', 'the answer, as JSON')
+    .option('--file <path>', 'file holding the answer JSON')
+    .option('--early', 'answer a wait the execution has not reached yet')
+    .option('--no-resume', 'keep the answer only; resume later with kitaru resume')
+    .option('--verbose', VERBOSE)
+    .action((id: string, waitId: string, json: string | undefined, opts, cmd: Command) =>
+      act(cmd, ({ io, listen }) => inputCommand(io, id, waitId, json, opts, listen)),
+    );
+
+  program
+    .command('resume')
+    .description('continue a waiting or crashed execution in place (completed calls are not run again)')
+    .argument('<exec-id>', 'execution id or unique prefix')
+    .option('--verbose', VERBOSE)
+    .action((id: string, opts, cmd: Command) =>
+      act(cmd, ({ io, listen }) => resumeCommand(io, id, opts, listen)),
+    );
+}
+
 function addServers(program: Command, act: Act): void {
   program
     .command('ui')
@@ -124,7 +153,7 @@ function addReaders(program: Command, act: Act): void {
     .command('list')
     .description('executions, newest first')
     .option('--flow <name>', 'only this flow')
-    .option('--status <status>', 'queued, running, completed, failed, cancelled or crashed')
+    .option('--status <status>', 'queued, running, waiting, completed, failed, cancelled or crashed')
     .option('--limit <n>', 'at most n executions', '50')
     .action((opts, cmd: Command) => act(cmd, ({ io }) => listCommand(io, opts)));
 
@@ -157,6 +186,7 @@ export function rootCommand(): Command {
 export function addCommands(program: Command, act: Act): void {
   addRun(program, act);
   addReplay(program, act);
+  addWaits(program, act);
   addServers(program, act);
   addReaders(program, act);
 }

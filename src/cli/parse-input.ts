@@ -76,3 +76,20 @@ export function parseCount(value: string, option: string): number {
     throw new KitaruUsageError(`${option} must be a whole number >= 0, got "${value}".`);
   return Number(value);
 }
+
+/** The answer of `kitaru input`: the JSON given, or the JSON of `--file`; one of them. */
+export function parseAnswer(json: string | undefined, file: string | undefined): unknown {
+  if ((json === undefined) === (file === undefined)) {
+    throw new KitaruUsageError(
+      "give the answer as JSON (kitaru input <exec-id> <wait-id> '<json>') or with --file <path>, one of them.",
+    );
+  }
+  if (file === undefined) return parseJson(json as string, 'the answer');
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new KitaruUsageError(`cannot read --file ${file}: ${(err as Error).message}`, { cause: err });
+  }
+  return parseJson(text, `--file ${file}`);
+}

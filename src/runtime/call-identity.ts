@@ -32,7 +32,9 @@ function newRecord(seq: number, callId: string, def: CheckpointDef): CallRecord 
  * position (kept across flow attempts and resumes, so the same call keeps its place).
  */
 export function identifyCall(run: RunState, def: CheckpointDef): CallRecord {
-  if (run.phase !== 'running') {
+  // Waits reached while a suspended run drains are listed too (nothing else starts then).
+  const draining = run.suspension.reached && run.phase === 'failing' && def.site === STEP_SITE;
+  if (run.phase !== 'running' && !draining) {
     throw new KitaruContextError(
       `checkpoint ${def.name} was called after execution ${run.execId} had stopped; await every call inside the flow body.`,
     );
@@ -48,6 +50,24 @@ export function identifyCall(run: RunState, def: CheckpointDef): CallRecord {
     if (run.retainForRetry) run.seqs.set(callId, seq);
   }
   return newRecord(seq, callId, def);
+}
+
+/** The site of the definitions that stand for `wait()` and `sleep()` calls. */
+const STEP_SITE = 'kitaru:step';
+const stepDefs = new Map<string, CheckpointDef>();
+const noop = () => undefined;
+
+/**
+ * The definition a `wait()` or `sleep()` call is numbered under: one per name, so its calls count
+ * like a checkpoint's, and a checkpoint of the same name is refused as a second definition.
+ */
+export function stepDef(name: string): CheckpointDef {
+  let def = stepDefs.get(name);
+  if (!def) {
+    def = { name, type: null, retries: 0, retryDelayMs: 0, backoffFactor: 2, site: STEP_SITE, fn: noop };
+    stepDefs.set(name, def);
+  }
+  return def;
 }
 
 function displaySite(site: string | null): string {

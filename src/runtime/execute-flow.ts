@@ -1,15 +1,22 @@
 import { hostname } from 'node:os';
-import { type ErrorRecord, errorToRecord, isDeterministic, KitaruExecutionError } from '../errors.js';
+import {
+  type ErrorRecord,
+  errorToRecord,
+  isDeterministic,
+  KitaruExecutionError,
+  KitaruWaitingError,
+} from '../errors.js';
 import { decodeValue, encodeValue, type Json } from '../serialization.js';
 import { recordFlowFile } from '../store/project-root.js';
 import type { Store } from '../store/store.js';
-import { type CallRecord, type ExecutionRecord, SCHEMA_VERSION } from '../store/types.js';
+import { type CallRecord, type ExecutionRecord, SCHEMA_VERSION, type WaitInfo } from '../store/types.js';
 import { recordCancelledAttempts } from './attempts.js';
 import { installConsoleCapture } from './console-capture.js';
 import { newExecutionId } from './ids.js';
 import type { ReplayPlan } from './replay-plan.js';
 import { startCall } from './run-checkpoint.js';
-import { type RunState, stopStarting } from './run-state.js';
+import { newSuspension, type RunState, stopStarting } from './run-state.js';
+import { startSleep } from './sleeps.js';
 import { hashSource } from './source-hash.js';
 import { runInScope, state } from './state.js';
 import { storeFailed } from './store-writes.js';
@@ -21,6 +28,7 @@ import type {
   LiveExecution,
   StartOptions,
 } from './types.js';
+import { startWait } from './waits.js';
 
 export type { ExecutionHandle, ExecutionOutcome, StartOptions } from './types.js';
 
@@ -82,6 +90,8 @@ function newRunState(def: FlowDef, options: StartOptions, store: Store, execId: 
       execId,
       isReplay: options.plan !== undefined,
       call: (cp, callArgs, gate) => startCall(run, cp, callArgs, gate),
+      wait: (request) => startWait(run, request),
+      sleep: (request) => startSleep(run, request),
       log: (entry) => {
         const write = store.appendLogs(execId, [entry]).catch((err: unknown) => {
           storeFailed(run, err);
@@ -107,6 +117,12 @@ function newRunState(def: FlowDef, options: StartOptions, store: Store, execId: 
     inflight: new Map(),
     failedCalls: new WeakMap(),
     lastYield: Date.now(),
+    waitRecords: new Map(),
+    priorWaits: new Map((options.resume?.record.waits ?? []).map((w) => [w.id, w])),
+    inputs: new Map(),
+    rejected: new Map(),
+    preloaded: new Set(),
+    suspension: newSuspension(),
   };
   return run;
 }
@@ -124,6 +140,7 @@ export function startExecution(def: FlowDef, options: StartOptions): ExecutionHa
   if (resume) {
     record.createdAt = resume.record.createdAt;
     record.flowAttempts = Math.max(1, resume.record.flowAttempts);
+    record.resumes = (resume.record.resumes ?? 0) + 1;
   }
   const done = drive(run, def, options.args, record);
   return {
@@ -132,6 +149,7 @@ export function startExecution(def: FlowDef, options: StartOptions): ExecutionHa
     wait: () =>
       done.then((o) => {
         if (o.status === 'completed') return o.value;
+        if (o.status === 'waiting') throw new KitaruWaitingError(o.execId, o.waits);
         throw new KitaruExecutionError(o.execId, o.status, o.error, { cause: o.cause });
       }),
     abandon: () => {
@@ -145,7 +163,10 @@ function preload(run: RunState, calls: CallRecord[]): void {
   for (const call of calls) {
     run.seqs.set(call.id, call.seq);
     run.takenSeqs.add(call.seq);
-    if (call.status === 'completed') {
+    if (call.kind === 'wait' || call.kind === 'sleep') {
+      run.waitRecords.set(call.id, call);
+    } else if (call.status === 'completed') {
+      run.preloaded.add(call.id);
       run.completed.set(call.id, { inputHash: call.inputHash, value: decodeValue(call.output) });
     } else {
       run.attempts.set(call.id, call.attempts);
@@ -163,7 +184,14 @@ function close(run: RunState, message: string): boolean {
   if (run.phase === 'closed') return false;
   run.phase = 'closed';
   const error: ErrorRecord = { type: 'KitaruCancelledError', message, stack: null };
-  run.closedAs = { execId: run.execId, status: 'cancelled', value: undefined, error, cause: undefined };
+  run.closedAs = {
+    execId: run.execId,
+    status: 'cancelled',
+    waits: [],
+    value: undefined,
+    error,
+    cause: undefined,
+  };
   return true;
 }
 
@@ -187,8 +215,11 @@ async function drain(run: RunState): Promise<void> {
 /** Records the execution as started (created, or taken up again in place when resumed). */
 async function begin(run: RunState, def: FlowDef, record: ExecutionRecord): Promise<void> {
   if (run.resumed) {
-    const { flow, status, pid, host, flowAttempts } = record;
-    await run.store.updateExecution(run.execId, { flow, status, pid, host, flowAttempts });
+    const { flow, status, pid, host, flowAttempts, resumes } = record;
+    const patch: Partial<ExecutionRecord> = { flow, status, pid, host, flowAttempts, waits: [] };
+    if (resumes !== undefined) patch.resumes = resumes;
+    await run.store.updateExecution(run.execId, patch);
+    for (const input of await run.store.getInputs(run.execId)) run.inputs.set(input.waitId, input);
   } else {
     await run.store.createExecution(record);
   }
@@ -224,18 +255,33 @@ async function drive(
     if (created) {
       await run.store.updateExecution(run.execId, finalPatch(run, 'failed', null, failure)).catch(() => {});
     }
-    return (
-      run.closedAs ?? {
-        execId: run.execId,
-        status: 'failed',
-        value: undefined,
-        error: failure,
-        cause: err,
-        storeFailed: true,
-      }
-    );
+    return run.closedAs ?? { ...failedOutcome(run, failure, err), storeFailed: true };
   } finally {
     state.live.delete(live);
+  }
+}
+
+/** How one run of the flow body went: its value, or its error, or suspended at a wait. */
+type BodyResult = { ok: true; value: unknown } | { ok: false; error: unknown } | { ok: 'suspended' };
+
+/**
+ * Runs the flow body until it returns, throws, or reaches a wait without an answer: then the body
+ * is left where it is (its wait never settles in this process) and the run stops.
+ */
+async function runBody(run: RunState, def: FlowDef, args: unknown[]): Promise<BodyResult> {
+  const scope: FlowScope = { kind: 'flow', run: run.api };
+  try {
+    const body = Promise.resolve(runInScope(scope, def.fn, args));
+    const value = await Promise.race([body, run.suspension.promise]);
+    if (run.suspension.reached) {
+      stopStarting(run);
+      return { ok: 'suspended' };
+    }
+    return { ok: true, value };
+  } catch (err) {
+    stopStarting(run);
+    if (run.suspension.reached) return { ok: 'suspended' };
+    return { ok: false, error: err };
   }
 }
 
@@ -251,32 +297,31 @@ async function runFlowAttempt(
 ): Promise<ExecutionOutcome | null> {
   run.counts = new Map();
   if (run.phase === 'failing') run.phase = 'running';
-  const scope: FlowScope = { kind: 'flow', run: run.api };
-  let ok = false;
-  let value: unknown;
-  let error: unknown;
-  try {
-    value = await runInScope(scope, def.fn, args);
-    ok = true;
-  } catch (err) {
-    error = err;
-    stopStarting(run);
-  }
+  const result = await runBody(run, def, args);
   await drain(run);
   if (run.closedAs) return run.closedAs;
   if (run.storeError) throw run.storeError;
-  if (ok) {
-    let output: Json = null;
+  if (run.fatal) throw run.fatal;
+  if (result.ok === 'suspended') return suspended(run);
+  let error = result.ok ? undefined : result.error;
+  if (result.ok) {
+    let output: Json | undefined;
     try {
-      output = encodeValue(value, 'output', `flow ${def.name}`);
+      output = encodeValue(result.value, 'output', `flow ${def.name}`);
     } catch (err) {
-      ok = false;
       error = err;
     }
-    if (ok) {
+    if (output !== undefined) {
       ending(run);
       await run.store.updateExecution(run.execId, finalPatch(run, 'completed', output, null));
-      return { execId: run.execId, status: 'completed', value, error: null, cause: undefined };
+      return {
+        execId: run.execId,
+        status: 'completed',
+        waits: [],
+        value: result.value,
+        error: null,
+        cause: undefined,
+      };
     }
   }
   const failure = errorToRecord(
@@ -289,7 +334,25 @@ async function runFlowAttempt(
   }
   ending(run);
   await run.store.updateExecution(run.execId, finalPatch(run, 'failed', null, failure));
-  return { execId: run.execId, status: 'failed', value: undefined, error: failure, cause: error };
+  return failedOutcome(run, failure, error);
+}
+
+function failedOutcome(run: RunState, failure: ErrorRecord, cause: unknown): ExecutionOutcome {
+  return { execId: run.execId, status: 'failed', waits: [], value: undefined, error: failure, cause };
+}
+
+/** Records the execution as waiting at every wait reached (and every sleep in progress). */
+async function suspended(run: RunState): Promise<ExecutionOutcome> {
+  const waits: WaitInfo[] = [...run.suspension.waits];
+  for (const { info, timer } of run.suspension.sleeping.values()) {
+    clearTimeout(timer);
+    waits.push(info);
+  }
+  run.suspension.sleeping.clear();
+  const patch: Partial<ExecutionRecord> = { status: 'waiting', waits, endedAt: null };
+  if (run.plan) patch.replay = run.plan.record();
+  await run.store.updateExecution(run.execId, patch);
+  return { execId: run.execId, status: 'waiting', waits, value: undefined, error: null, cause: undefined };
 }
 
 /** The run is writing its end: a cancel that comes now has nothing left to stop. */

@@ -5,6 +5,7 @@ import { runAttempts } from './attempts.js';
 import { identifyCall } from './call-identity.js';
 import { KitaruFuture } from './future.js';
 import type { RunState } from './run-state.js';
+import { diverged } from './step-records.js';
 import { writeCall } from './store-writes.js';
 import type { CheckpointDef } from './types.js';
 
@@ -63,6 +64,7 @@ function resolveCall(
     }
     const prior = run.completed.get(record.id);
     if (prior && prior.inputHash === record.inputHash) return Promise.resolve(prior.value);
+    if (prior && run.preloaded.has(record.id)) return Promise.reject(diverged(run, record.id));
 
     const decision = run.plan ? run.plan.decide(record.id, record.inputHash) : undefined;
     if (!decision || decision.kind === 'execute') {

@@ -1,5 +1,5 @@
 import type { Store } from '../store/store.js';
-import type { AttemptRecord, CallRecord } from '../store/types.js';
+import type { AttemptRecord, CallRecord, InputRecord, WaitInfo, WaitIssue } from '../store/types.js';
 import type { RunObserver } from './observer.js';
 import type { ReplayPlan } from './replay-plan.js';
 import type { AttemptScope, AttemptStartHook, CheckpointDef, ExecutionOutcome, RunApi } from './types.js';
@@ -64,6 +64,50 @@ export interface RunState {
   /** Resumed in place: the execution was recorded before this run began. */
   resumed: boolean;
   onAttemptStart: AttemptStartHook | undefined;
+  /** Wait and sleep records of this execution (recorded before this run, or by it), by call id. */
+  waitRecords: Map<string, CallRecord>;
+  /** The waits the execution was suspended at before this run (their deadlines), by id. */
+  priorWaits: Map<string, WaitInfo>;
+  /** Answers given to waits and not yet applied, by wait id (read when the run begins). */
+  inputs: Map<string, InputRecord>;
+  /** Answers a wait's schema refused in this run, by wait id. */
+  rejected: Map<string, { value: unknown; issues: WaitIssue[] }>;
+  /** Calls whose completed record this run found in the store: other inputs now are a divergence. */
+  preloaded: Set<string>;
+  /** Set once a wait is reached without an answer: the run stops and the execution waits. */
+  suspension: Suspension;
+  /** An error that fails the execution whatever the flow body does (a divergence on resume). */
+  fatal?: unknown;
+}
+
+/** The waits (and sleeps in progress) a run stops at, and the promise that tells the run it must stop. */
+export interface Suspension {
+  waits: WaitInfo[];
+  /** Sleeps holding now: on suspension their timers stop, and they are listed as waits. */
+  sleeping: Map<string, { info: WaitInfo; timer: NodeJS.Timeout }>;
+  reached: boolean;
+  /** Resolves when the first wait suspends the run. */
+  promise: Promise<void>;
+  reach(): void;
+}
+
+/** A suspension not reached yet. */
+export function newSuspension(): Suspension {
+  let reach!: () => void;
+  const promise = new Promise<void>((resolve) => {
+    reach = resolve;
+  });
+  const s: Suspension = {
+    waits: [],
+    sleeping: new Map(),
+    reached: false,
+    promise,
+    reach() {
+      s.reached = true;
+      reach();
+    },
+  };
+  return s;
 }
 
 /** No new call starts in this flow attempt (it failed, or the store did). */

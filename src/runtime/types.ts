@@ -1,6 +1,7 @@
 import type { ErrorRecord } from '../errors.js';
+import type { StandardSchemaV1 } from '../standard-schema.js';
 import type { Store } from '../store/store.js';
-import type { CallRecord, ExecutionRecord, LogEntry } from '../store/types.js';
+import type { CallRecord, ExecutionRecord, LogEntry, WaitInfo } from '../store/types.js';
 import type { KitaruFuture } from './future.js';
 import type { RunObserver } from './observer.js';
 import type { ReplayPlan } from './replay-plan.js';
@@ -51,7 +52,9 @@ export interface StartOptions {
 /** How an execution ended. `value` is what the flow returned (completed only). */
 export interface ExecutionOutcome {
   execId: string;
-  status: 'completed' | 'failed' | 'cancelled';
+  status: 'completed' | 'failed' | 'cancelled' | 'waiting';
+  /** The waits the execution is suspended at (`waiting` only; else empty). */
+  waits: WaitInfo[];
   value: unknown;
   error: ErrorRecord | null;
   cause: unknown;
@@ -65,7 +68,10 @@ export interface ExecutionHandle {
   readonly execId: string;
   /** Resolves when the execution has ended and is recorded; never rejects. */
   readonly done: Promise<ExecutionOutcome>;
-  /** The flow's return value; rejects with `KitaruExecutionError` if it failed or was cancelled. */
+  /**
+   * The flow's return value; rejects with `KitaruExecutionError` if it failed or was cancelled, and
+   * with `KitaruWaitingError` if it is waiting.
+   */
   wait(): Promise<unknown>;
   /** Stops the run where it is and writes nothing more (a worker handing the execution back). */
   abandon(): void;
@@ -79,6 +85,31 @@ export interface RunApi {
   call(def: CheckpointDef, args: unknown[], gate?: () => Promise<() => void>): KitaruFuture<unknown>;
   /** Adds a flow-level log entry. */
   log(entry: LogEntry): void;
+  /** A wait: its answer, its default past the deadline, a timeout, or a promise that never settles (suspended). */
+  wait(request: WaitRequest): Promise<unknown>;
+  /** A durable sleep, until `request`'s wake time (fixed when the sleep is first reached). */
+  sleep(request: SleepRequest): Promise<null>;
+}
+
+/** A call of `wait()`, its options checked. */
+export interface WaitRequest {
+  name: string;
+  question: string | null;
+  metadata: unknown;
+  schema: StandardSchemaV1 | null;
+  /** Milliseconds from when the wait is first reached; null for none. */
+  timeoutMs: number | null;
+  /** Whether `default` was given (it may be `undefined` on purpose). */
+  hasDefault: boolean;
+  default: unknown;
+}
+
+/** A call of `sleep()`, its duration checked. */
+export interface SleepRequest {
+  name: string;
+  /** Milliseconds from when the sleep is first reached, or a wake time. */
+  ms: number | null;
+  until: Date | null;
 }
 
 /** The scope of a flow body. */

@@ -93,6 +93,9 @@ function lazyStore(
     readLogs: async (id) => (await s()).readLogs(id),
     listExecutions: async (options) => (await s()).listExecutions(options),
     resolveId: async (prefix) => (await s()).resolveId(prefix),
+    addInput: async (execId, input) => (await s()).addInput(execId, input),
+    getInputs: async (execId) => (await s()).getInputs(execId),
+    dropInput: async (execId, waitId) => (await s()).dropInput(execId, waitId),
     close: async () => {
       if (loading) await (await loading).close?.();
     },

@@ -1,11 +1,12 @@
 import { KitaruNotFoundError, type KitaruStoreError } from '../errors.js';
 import type { Store } from './store.js';
-import type { CallRecord, ExecutionRecord, LogEntry } from './types.js';
+import type { CallRecord, ExecutionRecord, InputRecord, LogEntry } from './types.js';
 
 interface Entry {
   record: ExecutionRecord;
   calls: Map<number, CallRecord>;
   logs: LogEntry[];
+  inputs: Map<string, InputRecord>;
 }
 
 /** A store in memory, for tests and embedding; the same contract as the JSON-folder store. */
@@ -22,7 +23,12 @@ export function createMemoryStore(): Store {
     location: ':memory:',
     flowFileRoot: () => null,
     async createExecution(record) {
-      executions.set(record.id, { record: structuredClone(record), calls: new Map(), logs: [] });
+      executions.set(record.id, {
+        record: structuredClone(record),
+        calls: new Map(),
+        logs: [],
+        inputs: new Map(),
+      });
     },
     async updateExecution(id, patch) {
       const e = entry(id);
@@ -50,6 +56,19 @@ export function createMemoryStore(): Store {
         .sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0))
         .slice(0, options.limit);
       return { executions: list, errors: [] as KitaruStoreError[] };
+    },
+    async addInput(execId, input) {
+      const inputs = entry(execId).inputs;
+      const known = inputs.get(input.waitId);
+      if (known) return structuredClone(known);
+      inputs.set(input.waitId, structuredClone(input));
+      return null;
+    },
+    async getInputs(execId) {
+      return structuredClone([...entry(execId).inputs.values()]);
+    },
+    async dropInput(execId, waitId) {
+      entry(execId).inputs.delete(waitId);
     },
     async resolveId(prefix) {
       if (executions.has(prefix)) return prefix;

@@ -9,11 +9,20 @@ import type { Json } from '../serialization.js';
 const json = v.custom<Json>((value) => value !== undefined);
 
 /** Statuses an execution document can hold (`crashed` is worked out when read, never written). */
-export const storedStatusSchema = v.picklist(['queued', 'running', 'completed', 'failed', 'cancelled']);
+export const storedStatusSchema = v.picklist([
+  'queued',
+  'running',
+  'waiting',
+  'completed',
+  'failed',
+  'cancelled',
+]);
 /** Status of a call or an attempt. */
 export const callStatusSchema = v.picklist(['completed', 'failed']);
 /** Where a call's result came from. */
 export const callOriginSchema = v.picklist(['executed', 'reused', 'overridden']);
+/** What a call is. */
+export const callKindSchema = v.picklist(['checkpoint', 'wait', 'sleep']);
 /** Why an executed call ran. */
 export const callReasonSchema = v.picklist(['new', 'from', 'inputs-changed', 'not-completed']);
 
@@ -24,6 +33,32 @@ export const replaySchema = v.object({
   overrides: v.record(v.string(), json),
   args: v.optional(json),
   unusedOverrides: v.array(v.string()),
+});
+
+/** A schema's objection to an answer. */
+export const waitIssueSchema = v.object({ message: v.string(), path: v.optional(v.string()) });
+
+/** A wait or sleep an execution is suspended at (its record's `waits`). */
+export const waitInfoSchema = v.object({
+  id: v.string(),
+  kind: v.picklist(['wait', 'sleep']),
+  question: v.nullable(v.string()),
+  metadata: json,
+  /** ISO time past which an unanswered wait times out, or null. */
+  deadline: v.nullable(v.string()),
+  /** ISO time a sleep ends, or null. */
+  wakeAt: v.nullable(v.string()),
+  /** The answer's JSON Schema, when the schema library offers one. */
+  schema: json,
+  /** The last answer the schema refused, with its issues. */
+  rejected: v.optional(v.object({ value: json, issues: v.array(waitIssueSchema) })),
+});
+
+/** An answer given to a wait (`kitaru input`), before the wait applies it. */
+export const inputSchema = v.object({
+  waitId: v.string(),
+  value: json,
+  at: v.string(),
 });
 
 /** `execution.json`. */
@@ -44,6 +79,10 @@ export const executionSchema = v.object({
   flowAttempts: v.number(),
   /** How many calls the execution recorded (format 2, when it ends). */
   callCount: v.optional(v.number()),
+  /** The waits and sleeps a `waiting` execution is suspended at. */
+  waits: v.optional(v.array(waitInfoSchema)),
+  /** How many times the execution was resumed in place. */
+  resumes: v.optional(v.number()),
 });
 
 /** One line of `logs.jsonl`, and the logs of an attempt. */
@@ -82,4 +121,12 @@ export const callSchema = v.object({
   input: json,
   output: json,
   attempts: v.array(attemptSchema),
+  /** What the call is; absent (older records) means `checkpoint`. */
+  kind: v.optional(callKindSchema),
+  /** A sleep's wake time (ISO). */
+  wakeAt: v.optional(v.string()),
+  /** A wait's deadline (ISO), when it has a timeout. */
+  deadline: v.optional(v.string()),
+  /** How a wait ended: with an answer, its default past the deadline, or a timeout error. */
+  resolution: v.optional(v.picklist(['answer', 'default', 'timeout'])),
 });

@@ -1,6 +1,6 @@
 import type { KitaruStoreError } from '../errors.js';
 import type { Database } from './database.js';
-import type { CallRecord, ExecutionRecord, ExecutionSummaryRecord, LogEntry } from './types.js';
+import type { CallRecord, ExecutionRecord, ExecutionSummaryRecord, InputRecord, LogEntry } from './types.js';
 
 /** What `listExecutions` keeps and how many it needs. */
 export interface ListOptions {
@@ -48,6 +48,15 @@ export interface Store {
   listExecutions(
     options?: ListOptions,
   ): Promise<{ executions: ExecutionSummaryRecord[]; errors: KitaruStoreError[] }>;
+  /**
+   * Keeps an answer to a wait, durably. The first answer wins, even between processes: when the
+   * wait already has one, nothing is written and that earlier answer is returned; else null.
+   */
+  addInput(execId: string, input: InputRecord): Promise<InputRecord | null>;
+  /** The answers kept for an execution's waits (not yet refused), in no particular order. */
+  getInputs(execId: string): Promise<InputRecord[]>;
+  /** Forgets the answer to a wait (its schema refused it), so that another may be given. */
+  dropInput(execId: string, waitId: string): Promise<void>;
   /** The full id for a unique prefix; `KitaruNotFoundError` if none or several match. */
   resolveId(prefix: string): Promise<string>;
   /** Releases connections, for stores that hold any. */

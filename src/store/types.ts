@@ -6,9 +6,12 @@ import type {
   callSchema,
   callStatusSchema,
   executionSchema,
+  inputSchema,
   logEntrySchema,
   replaySchema,
   storedStatusSchema,
+  waitInfoSchema,
+  waitIssueSchema,
 } from './record-schemas.js';
 
 // The record types are inferred from the schemas in record-schemas.ts, so each shape is written once.
@@ -24,6 +27,13 @@ export type CallStatus = v.InferOutput<typeof callStatusSchema>;
 export type CallOrigin = v.InferOutput<typeof callOriginSchema>;
 /** Why an executed call ran. */
 export type CallReason = v.InferOutput<typeof callReasonSchema>;
+
+/** A wait or sleep a `waiting` execution is suspended at. */
+export type WaitInfo = v.InferOutput<typeof waitInfoSchema>;
+/** A schema's objection to an answer. */
+export type WaitIssue = v.InferOutput<typeof waitIssueSchema>;
+/** An answer given to a wait, kept until the wait applies it. */
+export type InputRecord = v.InferOutput<typeof inputSchema>;
 
 /** The replay plan an execution was started with. */
 export type ReplayRecord = v.InferOutput<typeof replaySchema>;

@@ -75,6 +75,8 @@ describe('kitaru run', () => {
       'createdAt',
       'endedAt',
       'durationMs',
+      'waits',
+      'resumes',
       'checkpoints',
     ]);
     assert.deepEqual(Object.keys(doc.execution.checkpoints[0] ?? {}), [
@@ -85,6 +87,10 @@ describe('kitaru run', () => {
       'origin',
       'reason',
       'sourceExecId',
+      'kind',
+      'wakeAt',
+      'deadline',
+      'resolution',
       'input',
       'output',
       'attempts',

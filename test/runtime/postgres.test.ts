@@ -5,6 +5,7 @@ import { createPostgresStore } from '../../src/store/postgres/postgres-store.js'
 import { startPostgres } from '../pg-cluster.js';
 import { replaySuite } from './replay-suite.js';
 import { semanticsSuite } from './semantics-suite.js';
+import { waitsSuite } from './waits-suite.js';
 
 // The runtime semantics and replay suites again, on a real PostgreSQL store passed to them.
 const url = await startPostgres();
@@ -12,6 +13,7 @@ const store = createPostgresStore(url);
 after(() => store.close());
 semanticsSuite(store);
 replaySuite(store);
+waitsSuite(store);
 
 describe('the default store', () => {
   it('flow.run() and new KitaruClient() without a store use KITARU_STORE', async () => {

@@ -215,5 +215,52 @@ export function storeContract(name: string, make: () => Store): void {
         1,
       );
     });
+
+    it('keeps answers to waits: the first answer wins, a refused one can be dropped and given again', async () => {
+      const s = make();
+      await s.createExecution(execution('0051aaaa', { status: 'waiting' }));
+      const at = new Date().toISOString();
+      const tries = await Promise.all(
+        [1, 2, 3, 4].map((v) => s.addInput('0051aaaa', { waitId: 'approval', value: v, at })),
+      );
+      const winners = tries.filter((t) => t === null).length;
+      assert.equal(winners, 1, 'exactly one of answers given at once is kept');
+      const kept = await s.getInputs('0051aaaa');
+      assert.equal(kept.length, 1);
+      for (const t of tries) if (t !== null) assert.deepEqual(t, kept[0], 'the losers are told the winner');
+      assert.deepEqual(await s.addInput('0051aaaa', { waitId: 'approval', value: 9, at }), kept[0]);
+      await s.addInput('0051aaaa', { waitId: 'other', value: { x: [1] }, at });
+      await s.dropInput('0051aaaa', 'approval');
+      assert.equal(await s.addInput('0051aaaa', { waitId: 'approval', value: 'again', at }), null);
+      const byId = Object.fromEntries((await s.getInputs('0051aaaa')).map((i) => [i.waitId, i.value]));
+      assert.deepEqual(byId, { approval: 'again', other: { x: [1] } });
+      await assert.rejects(s.addInput('0051nope', { waitId: 'a', value: 1, at }), {
+        name: 'KitaruNotFoundError',
+      });
+    });
+
+    it('keeps a waiting execution with its waits and resumes, and a call record with its kind', async () => {
+      const s = make();
+      await s.createExecution(execution('0052aaaa'));
+      await s.writeCall('0052aaaa', call(0, 'nap', { kind: 'sleep', wakeAt: '2026-01-01T00:00:00.000Z' }));
+      const waits = [
+        {
+          id: 'approval',
+          kind: 'wait' as const,
+          question: 'ok?',
+          metadata: { n: 1 },
+          deadline: null,
+          wakeAt: null,
+          schema: null,
+        },
+      ];
+      await s.updateExecution('0052aaaa', { status: 'waiting', waits, resumes: 2 });
+      const got = await s.getExecution('0052aaaa');
+      assert.deepEqual([got.status, got.waits, got.resumes], ['waiting', waits, 2]);
+      const [nap] = await s.getCalls('0052aaaa');
+      assert.deepEqual([nap?.kind, nap?.wakeAt], ['sleep', '2026-01-01T00:00:00.000Z']);
+      const listed = await s.listExecutions({ accept: (r) => r.status === 'waiting' });
+      assert.ok(listed.executions.some((e) => e.id === '0052aaaa'));
+    });
   });
 }

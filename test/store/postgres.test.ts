@@ -67,7 +67,7 @@ describe('the postgres store', () => {
     try {
       const { rows } = await client.query('select version from kitaru_schema');
       assert.deepEqual(rows, [{ version: PG_SCHEMA_VERSION }]);
-      assert.equal(PG_SCHEMA_VERSION, 2);
+      assert.equal(PG_SCHEMA_VERSION, 3);
     } finally {
       await client.end();
     }

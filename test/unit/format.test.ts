@@ -35,7 +35,15 @@ describe('the format module shared by the CLI and the page', () => {
   });
 
   it('knows every execution status, in order, and colours them by tone in the terminal', () => {
-    const all: ExecutionStatus[] = ['queued', 'running', 'completed', 'failed', 'cancelled', 'crashed'];
+    const all: ExecutionStatus[] = [
+      'queued',
+      'running',
+      'waiting',
+      'completed',
+      'failed',
+      'cancelled',
+      'crashed',
+    ];
     assert.deepEqual(shared.STATUSES, all);
     assert.equal(shared.statusTone('completed'), 'ok');
     assert.equal(shared.statusTone('crashed'), 'bad');
@@ -45,6 +53,7 @@ describe('the format module shared by the CLI and the page', () => {
     assert.equal(cli.paintStatus('failed', color), color.red('failed'));
     assert.equal(cli.paintStatus('cancelled', color), color.yellow('cancelled'));
     assert.equal(cli.paintStatus('queued', color), color.cyan('queued'));
+    assert.equal(cli.paintStatus('waiting', color), color.yellow('waiting'));
   });
 
   it('prints times to the second, and cuts long text with an ellipsis', () => {

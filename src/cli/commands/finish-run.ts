@@ -8,7 +8,7 @@ import type { Store } from '../../store/store.js';
 import { headView } from '../../views.js';
 import type { CommandResult, JsonDocument } from '../command-result.js';
 import type { CliIO } from '../io.js';
-import { formatValue, paintStatus, replayCommand } from '../render/format.js';
+import { formatValue, paintStatus, replayCommand, waitLines } from '../render/format.js';
 import type { Progress } from '../render/progress.js';
 import { cancelExecutionsOn, type Interrupts, signalExitCode, signalOf } from '../signals.js';
 
@@ -26,6 +26,7 @@ function printResult(io: CliIO, ex: ExecutionHead, ended: Counts): void {
     );
   }
   io.out(`status: ${paintStatus(ex.status, c)}`);
+  if (ex.status === 'waiting') io.out(waitLines(ex.id, ex.waits, io.dir, c).join('\n'));
   if (ex.status === 'completed') io.out(`output: ${formatValue(ex.output, 2000)}`);
   if (ex.error) {
     io.out(
@@ -41,7 +42,7 @@ function printResult(io: CliIO, ex: ExecutionHead, ended: Counts): void {
 }
 
 /** An ended execution: its status, and its JSON document or (in text mode) its status and output printed. */
-async function report(
+export async function report(
   io: CliIO,
   store: Store,
   execId: string,
@@ -57,7 +58,8 @@ async function report(
   return { status: head.status };
 }
 
-const exitCodeOf = (status: string) => (status === 'completed' ? 0 : 1);
+/** Exit code of an execution a command ran: 0 completed, 3 waiting, 1 otherwise (failed). */
+export const exitCodeOf = (status: string) => (status === 'completed' ? 0 : status === 'waiting' ? 3 : 1);
 
 /**
  * The progress observer, plus the line that names the execution (`execution <id> · <what>`),
@@ -79,7 +81,7 @@ export function announcing(
 
 /**
  * Waits for a run or replay to end (or for a signal to cancel it) and reports its execution.
- * Exit code: 0 completed, 1 failed, 130/143 cancelled by SIGINT/SIGTERM.
+ * Exit code: 0 completed, 1 failed, 3 waiting, 130/143 cancelled by SIGINT/SIGTERM.
  */
 export async function finishRun(
   io: CliIO,

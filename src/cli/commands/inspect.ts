@@ -10,6 +10,7 @@ import {
   paintStatus,
   replayCommand,
   table,
+  waitLines,
 } from '../render/format.js';
 
 /** Stack frames of Node itself and of kitaru's runtime, left out of `--attempts`. */
@@ -87,6 +88,29 @@ function attemptLines(io: CliIO, c: CheckpointView): string[] {
   return lines;
 }
 
+/** A recorded wait or sleep on one line: its answer (and how it came), or its wake time. */
+function stepLine(io: CliIO, c: CheckpointView): string {
+  if (c.kind === 'sleep') return `sleep ${c.id}: until ${c.wakeAt ?? '-'}`;
+  const how =
+    c.resolution === 'timeout'
+      ? io.color.red('timed out')
+      : c.resolution === 'default'
+        ? `default ${formatValue(c.output)}`
+        : `answered ${formatValue(c.output)}`;
+  const q = (c.input as { question?: string | null } | null)?.question;
+  return `wait ${c.id}: ${q ? `${q} ` : ''}${how}${c.deadline ? io.color.dim(` (deadline ${c.deadline})`) : ''}`;
+}
+
+/** The waits and sleeps of an execution: those recorded, then those it waits at, with the commands. */
+function waitsSection(io: CliIO, ex: Execution): string[] {
+  const steps = ex.checkpoints.filter((c) => c.kind !== 'checkpoint').map((c) => stepLine(io, c));
+  const pending = waitLines(ex.id, ex.waits, io.dir, io.color).map((l) =>
+    l.startsWith('wait ') ? l.replace(/^wait (\S+): /, `wait $1: ${io.color.yellow('pending')} `) : l,
+  );
+  const lines = [...steps, ...pending];
+  return lines.length ? ['', io.color.bold('waits and sleeps'), ...lines] : [];
+}
+
 /** `kitaru inspect <exec-id> [--attempts]`. Exit 0 whatever the execution's status. */
 export async function inspectCommand(
   io: CliIO,
@@ -102,7 +126,7 @@ export async function inspectCommand(
   else {
     const rows = ex.checkpoints.map((c) => [
       c.id,
-      c.type ?? '-',
+      c.type ?? (c.kind === 'checkpoint' ? '-' : c.kind),
       paintStatus(c.status, io.color),
       origin(c),
       String(c.attempts.length),
@@ -112,6 +136,8 @@ export async function inspectCommand(
     const headers = ['call', 'type', 'status', 'origin', 'attempts', 'duration', 'input'];
     out.push(table(headers, rows, io.color, io.width));
   }
+  out.push(...waitsSection(io, ex));
+  if (ex.status === 'crashed') out.push('', `resume it in place: kitaru resume ${ex.id}`);
   if (ex.status === 'failed' || ex.status === 'crashed' || ex.status === 'cancelled') {
     out.push('', `replay it (completed calls are reused): ${replayCommand(ex.id, io.dir)}`);
   }

@@ -2,6 +2,7 @@ import { inspect, stripVTControlCharacters } from 'node:util';
 import type { ChalkInstance } from 'chalk';
 import { clip, statusTone, type Tone } from '../../../ui/format.js';
 import { decodeValue } from '../../serialization.js';
+import type { WaitInfo } from '../../store/types.js';
 
 // Durations, statuses and times read the same on the page: one module, shared with it.
 export { formatDuration, formatTime } from '../../../ui/format.js';
@@ -59,4 +60,34 @@ export function paintStatus(status: string, color: ChalkInstance): string {
 /** The command that replays an execution, with `--dir` if one was given. */
 export function replayCommand(execId: string, dir: string | undefined): string {
   return `kitaru replay ${execId}${dir ? ` --dir ${JSON.stringify(dir)}` : ''}`;
+}
+
+/** The command that answers a wait, with `--dir` if one was given. */
+export function inputCommand(execId: string, waitId: string, dir: string | undefined): string {
+  return `kitaru input ${execId} ${waitId} '<json>'${dir ? ` --dir ${JSON.stringify(dir)}` : ''}`;
+}
+
+/** The lines that show what a waiting execution waits for, and the commands that answer it. */
+export function waitLines(
+  execId: string,
+  waits: readonly WaitInfo[],
+  dir: string | undefined,
+  color: ChalkInstance,
+): string[] {
+  const lines: string[] = [];
+  for (const w of waits) {
+    if (w.kind === 'sleep') {
+      lines.push(`sleep ${w.id}: until ${w.wakeAt}; resume it then: kitaru resume ${execId}`);
+      continue;
+    }
+    lines.push(
+      `wait ${w.id}: ${w.question ?? '(no question)'}${w.deadline ? color.dim(` (deadline ${w.deadline})`) : ''}`,
+    );
+    if (w.rejected) {
+      const issues = w.rejected.issues.map((i) => `${i.path ? `${i.path}: ` : ''}${i.message}`).join('; ');
+      lines.push(color.yellow(`  the last answer was refused: ${issues}`));
+    }
+    lines.push(`  answer it: ${inputCommand(execId, w.id, dir)}`);
+  }
+  return lines;
 }

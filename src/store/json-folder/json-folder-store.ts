@@ -10,6 +10,7 @@ import type { CallRef } from './call-index.js';
 import { createExecutionAdapter } from './execution-adapter.js';
 import { createFormat1Reader, type SourceLookup } from './format1.js';
 import { ensureDir, listSubdirs } from './fs-helpers.js';
+import { createInputFiles } from './inputs.js';
 import { callLine, createJournalCache, logLine, readStart, reuseLine, startLine } from './journal-files.js';
 import type { JournalContent } from './journal-reader.js';
 import { type JournalWriter, openJournal } from './journal-writer.js';
@@ -32,7 +33,7 @@ function isRef(entry: CallRecord | CallRef): entry is CallRef {
 
 /** The record of a reused call: the source's result, with no attempts of its own. */
 function reusedRecord(source: CallRecord, ref: CallRef): CallRecord {
-  return {
+  const record: CallRecord = {
     schemaVersion: source.schemaVersion,
     seq: ref.seq,
     id: ref.id,
@@ -48,6 +49,8 @@ function reusedRecord(source: CallRecord, ref: CallRef): CallRecord {
     output: source.output,
     attempts: [],
   };
+  if (source.kind !== undefined) record.kind = source.kind;
+  return record;
 }
 
 /**
@@ -62,6 +65,7 @@ export function createJsonFolderStore(root: string): Store {
   const live = new Map<string, LiveExecution>();
   const format1 = createFormat1Reader(layout);
   const journals = createJournalCache(layout.journalFile);
+  const inputs = createInputFiles(layout.inputsDir, layout.tmpDir);
   let prepared = false;
 
   function prepare(): void {
@@ -104,6 +108,7 @@ export function createJsonFolderStore(root: string): Store {
     return journals.read(id);
   }
 
+  /** The journal of a reused call's source (null: a format-1 source); missing, a `KitaruStoreError`. */
   /**
    * Resolves references to the calls of the executions that ran them. Made once per read: each
    * source is looked up once (its journal, or its format-1 files), not once per reference.
@@ -158,6 +163,19 @@ export function createJsonFolderStore(root: string): Store {
     const l: LiveExecution = { journal, doc, seqs: new Set(journals.read(id)?.calls.keys()), durable };
     live.set(id, l);
     return l;
+  }
+
+  /** Every record before an update is on disk first; a journal that cannot take them is let go. */
+  function flushOrLetGo(id: string, l: LiveExecution): void {
+    try {
+      l.journal.flush();
+    } catch (err) {
+      live.delete(id);
+      try {
+        l.journal.close();
+      } catch {}
+      throw err;
+    }
   }
 
   /** An ended execution taken up for one write is let go again (its journal closed). */
@@ -237,24 +255,16 @@ export function createJsonFolderStore(root: string): Store {
         await writeSummary(id, Object.assign({}, doc, patch));
         return;
       }
-      // Every record before this update is on disk first; a journal that cannot take them is let go.
-      try {
-        l.journal.flush();
-      } catch (err) {
-        live.delete(id);
-        try {
-          l.journal.close();
-        } catch {}
-        throw err;
-      }
+      flushOrLetGo(id, l);
       l.doc = Object.assign({}, l.doc, patch);
-      const ended = Boolean(l.doc.endedAt);
+      // A waiting execution is let go too: whoever resumes it takes its journal up again.
+      const ended = Boolean(l.doc.endedAt) || l.doc.status === 'waiting';
       if (ended) {
         l.doc.callCount = l.seqs.size;
         // Ended here: a second update (a cancel racing the end) takes it up afresh.
         live.delete(id);
         l.journal.close();
-      }
+      } else delete l.doc.callCount;
       await writeSummary(id, l.doc);
     },
 
@@ -315,6 +325,21 @@ export function createJsonFolderStore(root: string): Store {
         if (summary) executions.push(summary);
       }
       return { executions, errors };
+    },
+
+    async addInput(execId, input) {
+      if (!(await readSummary(execId))) throw notFound(execId);
+      prepare();
+      return inputs.add(execId, input);
+    },
+
+    async getInputs(execId) {
+      if (!(await readSummary(execId))) throw notFound(execId);
+      return inputs.list(execId);
+    },
+
+    async dropInput(execId, waitId) {
+      inputs.drop(execId, waitId);
     },
 
     async resolveId(prefix) {

@@ -29,5 +29,6 @@ export function createLayout(root: string) {
     refsFile: (id: string) => join(execDir(id), 'reused.jsonl'),
     indexFile: (id: string) => join(execDir(id), 'calls.jsonl'),
     logsFile: (id: string) => join(execDir(id), 'logs.jsonl'),
+    inputsDir: (id: string) => join(execDir(id), 'inputs'),
   };
 }

@@ -3,7 +3,7 @@ import { KitaruNotFoundError, KitaruStoreError } from '../../errors.js';
 import type { Database, Query, Transaction } from '../database.js';
 import { projectRoot } from '../project-root.js';
 import type { Store } from '../store.js';
-import type { CallRecord, ExecutionRecord, ExecutionSummaryRecord, LogEntry } from '../types.js';
+import type { CallRecord, ExecutionRecord, ExecutionSummaryRecord, InputRecord, LogEntry } from '../types.js';
 import { loadPeer } from './load-peer.js';
 import { redact } from './redact.js';
 import { MIGRATIONS, migrate } from './schema.js';
@@ -299,6 +299,34 @@ export function createPostgresStore(url: string): Store & { close(): Promise<voi
         if (accept(doc)) executions.push({ ...doc, checkpointCount: Number(calls) });
       }
       return { executions, errors: [] };
+    },
+
+    async addInput(execId, input) {
+      await getDoc(execId);
+      const added = await query(
+        'add input',
+        `insert into kitaru_inputs (exec_id, wait_id, doc) values ($1, $2, $3)
+         on conflict (exec_id, wait_id) do nothing returning wait_id`,
+        [execId, input.waitId, JSON.stringify(input)],
+      );
+      if (added.rows.length > 0) return null;
+      // A statement of its own: it sees the row of the answer that won, committed by then.
+      const { rows } = await query<{ doc: InputRecord }>(
+        'read input',
+        'select doc from kitaru_inputs where exec_id = $1 and wait_id = $2',
+        [execId, input.waitId],
+      );
+      return rows[0]?.doc ?? input;
+    },
+
+    getInputs: (id) =>
+      docsOf<InputRecord>(id, 'read inputs', 'select doc from kitaru_inputs where exec_id = $1'),
+
+    async dropInput(execId, waitId) {
+      await query('drop input', 'delete from kitaru_inputs where exec_id = $1 and wait_id = $2', [
+        execId,
+        waitId,
+      ]);
     },
 
     async resolveId(prefix) {

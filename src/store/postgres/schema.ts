@@ -26,6 +26,13 @@ export const MIGRATIONS: readonly string[] = [
   // Version 2 made the queue's tables here; they belong to the queue now (src/queue/schema.ts),
   // which creates them when missing. Kept as a step so that version numbers keep their meaning.
   'select 1',
+  // Answers to waits: the primary key makes the first answer win between processes.
+  `create table kitaru_inputs (
+     exec_id text not null references kitaru_executions (id) on delete cascade,
+     wait_id text not null,
+     doc json not null,
+     primary key (exec_id, wait_id)
+   );`,
 ];
 
 /** The schema version this kitaru writes. */

@@ -1,0 +1,74 @@
+import { getExecution } from '../../queries.js';
+import { giveInput, startResume } from '../../resume.js';
+import type { CommandResult } from '../command-result.js';
+import { type CliIO, storeOf } from '../io.js';
+import { parseAnswer } from '../parse-input.js';
+import { createProgress } from '../render/progress.js';
+import type { Interrupts } from '../signals.js';
+import { announcing, finishRun } from './finish-run.js';
+
+/** Options of `kitaru resume`. */
+export interface ResumeCommandOptions {
+  /** A progress line for every call, none folded into counts. */
+  verbose?: boolean;
+}
+
+/** `kitaru resume <exec-id>`: continues a waiting or crashed execution in place, in this process. */
+export async function resumeCommand(
+  io: CliIO,
+  id: string,
+  options: ResumeCommandOptions,
+  listen: () => Interrupts,
+): Promise<CommandResult> {
+  const store = storeOf(io);
+  const progress = await createProgress(io, { verbose: Boolean(options.verbose) });
+  const observer = announcing(io, progress.observer, () => 'resumed');
+  let handle: Awaited<ReturnType<typeof startResume>>;
+  try {
+    handle = await startResume(store, id, observer);
+  } catch (err) {
+    progress.stop();
+    throw err;
+  }
+  return finishRun(io, store, handle, progress, listen());
+}
+
+/** Options of `kitaru input`. */
+export interface InputCommandOptions {
+  file?: string;
+  early?: boolean;
+  /** False with `--no-resume`: keep the answer, resume later. */
+  resume: boolean;
+  verbose?: boolean;
+}
+
+/**
+ * `kitaru input <exec-id> <wait-id> [<json>]`: keeps the answer (the first answer wins), then
+ * resumes the execution here unless `--no-resume`. An answer the wait's schema refuses exits 2,
+ * the execution still waiting.
+ */
+export async function inputCommand(
+  io: CliIO,
+  id: string,
+  waitId: string,
+  json: string | undefined,
+  options: InputCommandOptions,
+  listen: () => Interrupts,
+): Promise<CommandResult> {
+  const value = parseAnswer(json, options.file);
+  const store = storeOf(io);
+  const execId = await giveInput(store, id, waitId, value, { early: Boolean(options.early) });
+  if (!options.resume) {
+    if (io.json) return { exitCode: 0, document: { execution: await getExecution(store, execId, false) } };
+    io.out(`answer kept for wait ${waitId} of execution ${execId}; resume it with: kitaru resume ${execId}`);
+    return { exitCode: 0 };
+  }
+  const result = await resumeCommand(io, execId, { verbose: Boolean(options.verbose) }, listen);
+  const refused = (await store.getExecution(execId)).waits?.find((w) => w.id === waitId)?.rejected;
+  if (!refused || result.exitCode !== 3) return result;
+  const issues = refused.issues.map((i) => `${i.path ? `${i.path}: ` : ''}${i.message}`);
+  io.err(
+    io.color.red(`kitaru: the answer to wait ${waitId} was refused by its schema: ${issues.join('; ')}`),
+  );
+  return { exitCode: 2, document: { ...result.document, refused } };
+}

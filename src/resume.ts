@@ -1,0 +1,105 @@
+import { KitaruStateError } from './errors.js';
+import { findFlow } from './loader.js';
+import type { ExecutionHandle } from './runtime/execute-flow.js';
+import type { RunObserver } from './runtime/observer.js';
+import { planFromRecord } from './runtime/replay-plan.js';
+import { decodeValue, encodeValue } from './serialization.js';
+import { effectiveStatus } from './store/liveness.js';
+import { resolveFlowFile } from './store/project-root.js';
+import type { Store } from './store/store.js';
+import type { ExecutionRecord, InputRecord } from './store/types.js';
+
+/** The ids of the waits an execution is suspended at (sleeps left out). */
+export function pendingWaitIds(record: ExecutionRecord): string[] {
+  return (record.waits ?? []).filter((w) => w.kind === 'wait').map((w) => w.id);
+}
+
+/**
+ * Resumes a `waiting` or `crashed` execution in place, in this process: same id, the flow body
+ * from the top, completed calls returning their recorded values, answered waits their answers.
+ */
+export async function startResume(
+  store: Store,
+  idOrPrefix: string,
+  observer?: RunObserver,
+): Promise<ExecutionHandle> {
+  const id = await store.resolveId(idOrPrefix);
+  const record = await store.getExecution(id);
+  const status = effectiveStatus(record);
+  if (status !== 'waiting' && status !== 'crashed') {
+    throw new KitaruStateError(
+      `execution ${id} is ${status}: only a waiting or crashed execution can be resumed. ` +
+        (status === 'running' ? 'Wait for it to stop first.' : `Replay it instead: kitaru replay ${id}.`),
+    );
+  }
+  if (!record.flow.file) {
+    throw new KitaruStateError(
+      `execution ${id} does not record the file of flow "${record.flow.name}", so it cannot be resumed.`,
+    );
+  }
+  const def = await findFlow(resolveFlowFile(store, record.flow.file), record.flow.name);
+  const calls = await store.getCalls(id);
+  const plan = record.replay
+    ? planFromRecord(record.replay, await store.getCalls(record.replay.sourceExecId), calls)
+    : undefined;
+  return def.start({
+    args: decodeValue(record.args) as unknown[],
+    store,
+    resume: { record, calls },
+    ...(plan ? { plan } : {}),
+    ...(observer ? { observer } : {}),
+  });
+}
+
+/** Options of `giveInput`. */
+export interface InputOptions {
+  /** Keep an answer for a wait the execution has not reached yet. @default false */
+  early?: boolean;
+}
+
+/**
+ * Keeps an answer to a wait of a `waiting` execution, durably; the first answer wins. A wait that
+ * is answered already, or (unless `early`) one that is not pending, is a `KitaruStateError`.
+ * Resolves to the execution's full id.
+ */
+export async function giveInput(
+  store: Store,
+  idOrPrefix: string,
+  waitId: string,
+  value: unknown,
+  options: InputOptions = {},
+): Promise<string> {
+  const id = await store.resolveId(idOrPrefix);
+  const record = await store.getExecution(id);
+  const status = effectiveStatus(record);
+  if (status !== 'waiting') {
+    throw new KitaruStateError(
+      `execution ${id} is ${status}, not waiting: there is nothing to answer.` +
+        (status === 'crashed' ? ` Resume it first: kitaru resume ${id}.` : ''),
+    );
+  }
+  const answered = (await store.getCalls(id)).some((c) => c.id === waitId && c.status === 'completed');
+  if (answered) throw alreadyAnswered(id, waitId);
+  const pending = pendingWaitIds(record);
+  if (!pending.includes(waitId) && !options.early) {
+    throw new KitaruStateError(
+      `execution ${id} has no pending wait "${waitId}". ` +
+        `${pending.length ? `Its pending waits are: ${pending.join(', ')}.` : 'It has no pending waits.'} ` +
+        'To answer a wait it has not reached yet, add --early.',
+    );
+  }
+  const input: InputRecord = {
+    waitId,
+    value: encodeValue(value, 'answer', `wait ${waitId}`),
+    at: new Date().toISOString(),
+  };
+  if ((await store.addInput(id, input)) !== null) throw alreadyAnswered(id, waitId);
+  return id;
+}
+
+function alreadyAnswered(id: string, waitId: string): KitaruStateError {
+  return new KitaruStateError(
+    `wait "${waitId}" of execution ${id} is already answered (the first answer wins). ` +
+      `See it with \`kitaru inspect ${id}\`.`,
+  );
+}
