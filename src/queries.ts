@@ -1,19 +1,10 @@
+import { STATUSES } from '../ui/format.js';
 import { type ErrorRecord, KitaruStateError, KitaruUsageError } from './errors.js';
 import { decodeValue, type Json } from './serialization.js';
 import { effectiveStatus } from './store/liveness.js';
 import type { Store } from './store/store.js';
 import type { ExecutionStatus, LogEntry } from './store/types.js';
 import { type Execution, type ExecutionSummary, executionView, summaryView } from './views.js';
-
-const STATUSES: ExecutionStatus[] = [
-  'queued',
-  'running',
-  'waiting',
-  'completed',
-  'failed',
-  'cancelled',
-  'crashed',
-];
 
 /** Filters of `list`. */
 export interface ListFilter {

@@ -4,6 +4,7 @@ import type { CallRecord } from '../store/types.js';
 import { runAttempts } from './attempts.js';
 import { identifyCall } from './call-identity.js';
 import { KitaruFuture } from './future.js';
+import type { ReplayPlan } from './replay-plan.js';
 import type { RunState } from './run-state.js';
 import { diverged } from './step-records.js';
 import { writeCall } from './store-writes.js';
@@ -71,25 +72,34 @@ function resolveCall(
       record.reason = decision ? decision.reason : 'new';
       return runAttempts(run, def, record, args);
     }
-    record.status = 'completed';
-    record.reason = null;
-    if (decision.kind === 'reuse') {
-      record.type = decision.source.type;
-      record.origin = 'reused';
-      record.sourceExecId = decision.sourceExecId;
-      record.sourceSeq = decision.sourceSeq;
-      record.output = decision.source.output;
-    } else {
-      record.origin = 'overridden';
-      record.sourceExecId = run.plan?.sourceExecId ?? null;
-      record.output = decision.value;
-    }
+    record.type = decision.kind === 'reuse' ? decision.source.type : record.type;
+    applyDecision(run, record, decision);
     const value = decodeValue(record.output);
     const written = writeCall(run, record);
     if (written) return written.then(() => recordResolved(run, record, started, value));
     return Promise.resolve(recordResolved(run, record, started, value));
   } catch (err) {
     return Promise.reject(err);
+  }
+}
+
+/** Makes a call's record the reused or overridden result the replay plan decided on. */
+export function applyDecision(
+  run: RunState,
+  record: CallRecord,
+  decision: Exclude<ReturnType<ReplayPlan['decide']>, { kind: 'execute' }>,
+): void {
+  record.status = 'completed';
+  record.reason = null;
+  if (decision.kind === 'reuse') {
+    record.origin = 'reused';
+    record.sourceExecId = decision.sourceExecId;
+    record.sourceSeq = decision.sourceSeq;
+    record.output = decision.source.output;
+  } else {
+    record.origin = 'overridden';
+    record.sourceExecId = run.plan?.sourceExecId ?? null;
+    record.output = decision.value;
   }
 }
 

@@ -2,6 +2,7 @@ import { decodeValue, encodeValue, type Json } from '../serialization.js';
 import type { StandardIssue, StandardSchemaV1 } from '../standard-schema.js';
 import type { CallRecord, WaitInfo, WaitIssue } from '../store/types.js';
 import { isoTime } from './clock.js';
+import { applyDecision } from './run-checkpoint.js';
 import type { RunState } from './run-state.js';
 import { earlierStep, identifyStep, recordStep, timeoutError } from './step-records.js';
 import { writeCall } from './store-writes.js';
@@ -64,18 +65,7 @@ export async function reuseFromPlan(run: RunState, record: CallRecord): Promise<
     if (decision) record.reason = decision.reason;
     return { hit: false };
   }
-  record.status = 'completed';
-  record.reason = null;
-  if (decision.kind === 'reuse') {
-    record.origin = 'reused';
-    record.sourceExecId = decision.sourceExecId;
-    record.sourceSeq = decision.sourceSeq;
-    record.output = decision.source.output;
-  } else {
-    record.origin = 'overridden';
-    record.sourceExecId = run.plan?.sourceExecId ?? null;
-    record.output = decision.value;
-  }
+  applyDecision(run, record, decision);
   run.waitRecords.set(record.id, record);
   const written = writeCall(run, record);
   if (written) await written;
