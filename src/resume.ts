@@ -38,6 +38,12 @@ export async function startResume(
     );
   }
   const def = await findFlow(resolveFlowFile(store, record.flow.file), record.flow.name);
+  // One resume at a time: two `kitaru input` answering two waits at once must not both run it.
+  if (!(await store.claimResume(id))) {
+    throw new KitaruStateError(
+      `execution ${id} is being resumed by another process; follow it with \`kitaru inspect ${id}\`.`,
+    );
+  }
   const calls = await store.getCalls(id);
   const plan = record.replay
     ? planFromRecord(record.replay, await store.getCalls(record.replay.sourceExecId), calls)

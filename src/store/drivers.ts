@@ -96,6 +96,7 @@ function lazyStore(
     addInput: async (execId, input) => (await s()).addInput(execId, input),
     getInputs: async (execId) => (await s()).getInputs(execId),
     dropInput: async (execId, waitId) => (await s()).dropInput(execId, waitId),
+    claimResume: async (execId) => (await s()).claimResume(execId),
     close: async () => {
       if (loading) await (await loading).close?.();
     },

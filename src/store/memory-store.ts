@@ -12,6 +12,8 @@ interface Entry {
 /** A store in memory, for tests and embedding; the same contract as the JSON-folder store. */
 export function createMemoryStore(): Store {
   const executions = new Map<string, Entry>();
+  /** Executions a resume has claimed (until they wait or end again). */
+  const claimed = new Set<string>();
 
   function entry(id: string): Entry {
     const e = executions.get(id);
@@ -33,6 +35,7 @@ export function createMemoryStore(): Store {
     async updateExecution(id, patch) {
       const e = entry(id);
       e.record = { ...e.record, ...structuredClone(patch) };
+      if (e.record.endedAt || e.record.status === 'waiting') claimed.delete(id);
     },
     async writeCall(execId, record) {
       entry(execId).calls.set(record.seq, structuredClone(record));
@@ -66,6 +69,12 @@ export function createMemoryStore(): Store {
     },
     async getInputs(execId) {
       return structuredClone([...entry(execId).inputs.values()]);
+    },
+    async claimResume(execId) {
+      entry(execId);
+      if (claimed.has(execId)) return false;
+      claimed.add(execId);
+      return true;
     },
     async dropInput(execId, waitId) {
       entry(execId).inputs.delete(waitId);

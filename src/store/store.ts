@@ -57,6 +57,11 @@ export interface Store {
   getInputs(execId: string): Promise<InputRecord[]>;
   /** Forgets the answer to a wait (its schema refused it), so that another may be given. */
   dropInput(execId: string, waitId: string): Promise<void>;
+  /**
+   * Claims an execution for one resume: true for exactly one of the processes that ask at once
+   * (and again once it is waiting, ended, or its claimer's process is gone), false for the others.
+   */
+  claimResume(execId: string): Promise<boolean>;
   /** The full id for a unique prefix; `KitaruNotFoundError` if none or several match. */
   resolveId(prefix: string): Promise<string>;
   /** Releases connections, for stores that hold any. */

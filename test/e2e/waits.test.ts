@@ -102,6 +102,46 @@ describe('kitaru run, input and resume with waits', () => {
     assert.deepEqual(runsOf(dir), ['step 1', 'step 2']);
   });
 
+  it('two inputs to two different waits at once resume the execution once: every call runs once', async () => {
+    const dir = makeProject();
+    write(dir, {
+      'two.ts': `import { appendFileSync } from 'node:fs';
+import { checkpoint, flow, wait } from 'kitaru';
+const step = checkpoint(async function step(n: number) {
+  appendFileSync('runs.txt', 'step ' + n + '\\n');
+  await new Promise((r) => setTimeout(r, 300));
+  return n;
+});
+export default flow(async function two() {
+  const [a, b] = await Promise.all([wait({ name: 'a' }), wait({ name: 'b' })]);
+  await step(1);
+  await step(2);
+  return [a, b];
+});
+`,
+    });
+    const id = execIdOf(kitaru(dir, ['run', 'two.ts']));
+    const [ra, rb] = await Promise.all(
+      [
+        ['a', '1'],
+        ['b', '2'],
+      ].map(([w, v]) => finished(kitaruAsync(dir, ['input', id, w as string, v as string]))),
+    );
+    // Both answers are kept; the resumes they start never run the flow twice at once.
+    assert.ok(
+      [ra?.code, rb?.code].every((c) => c === 0 || c === 2 || c === 3),
+      `${ra?.stderr}\n${rb?.stderr}`,
+    );
+    let status = json<{ execution: { status: string } }>(kitaru(dir, ['inspect', id, '--json'])).execution
+      .status;
+    if (status !== 'completed') {
+      const resumed = kitaru(dir, ['resume', id]);
+      assert.equal(resumed.code, 0, resumed.stderr);
+      status = 'completed';
+    }
+    assert.deepEqual(runsOf(dir), ['step 1', 'step 2']);
+  });
+
   it('refuses bad input: unknown wait id, --file not JSON, an answer the schema rejects, a second answer, a completed execution', () => {
     const dir = makeProject();
     write(dir, { 'approve.ts': APPROVE, 'bad.json': '{not json' });

@@ -216,6 +216,18 @@ export function storeContract(name: string, make: () => Store): void {
       );
     });
 
+    it('gives a resume claim to one asker at a time, and again once the execution waits or ends', async () => {
+      const s = make();
+      await s.createExecution(execution('0050aaaa', { status: 'waiting' }));
+      const claims = await Promise.all([s.claimResume('0050aaaa'), s.claimResume('0050aaaa')]);
+      assert.deepEqual(claims.sort(), [false, true]);
+      assert.equal(await s.claimResume('0050aaaa'), false, 'still claimed while it runs');
+      await s.updateExecution('0050aaaa', { status: 'waiting' });
+      assert.equal(await s.claimResume('0050aaaa'), true, 'waiting again: claimable again');
+      await s.updateExecution('0050aaaa', { status: 'completed', endedAt: new Date().toISOString() });
+      assert.equal(await s.claimResume('0050aaaa'), true, 'ended: the claim was let go');
+    });
+
     it('keeps answers to waits: the first answer wins, a refused one can be dropped and given again', async () => {
       const s = make();
       await s.createExecution(execution('0051aaaa', { status: 'waiting' }));

@@ -16,6 +16,7 @@ import type { JournalContent } from './journal-reader.js';
 import { type JournalWriter, openJournal } from './journal-writer.js';
 import { createLayout } from './layout.js';
 import { checkRoot, prepareForWrites } from './prepare.js';
+import { createResumeClaims } from './resume-claims.js';
 
 /** What the store keeps for an execution being written by this process. */
 interface LiveExecution {
@@ -66,6 +67,7 @@ export function createJsonFolderStore(root: string): Store {
   const format1 = createFormat1Reader(layout);
   const journals = createJournalCache(layout.journalFile);
   const inputs = createInputFiles(layout.inputsDir, layout.tmpDir);
+  const claims = createResumeClaims(layout.execDir);
   let prepared = false;
 
   function prepare(): void {
@@ -266,6 +268,7 @@ export function createJsonFolderStore(root: string): Store {
         l.journal.close();
       } else delete l.doc.callCount;
       await writeSummary(id, l.doc);
+      if (ended) claims.release(id);
     },
 
     writeCall(execId, record) {
@@ -340,6 +343,12 @@ export function createJsonFolderStore(root: string): Store {
 
     async dropInput(execId, waitId) {
       inputs.drop(execId, waitId);
+    },
+
+    async claimResume(execId) {
+      if (!(await readSummary(execId))) throw notFound(execId);
+      prepare();
+      return claims.claim(execId);
     },
 
     async resolveId(prefix) {

@@ -16,8 +16,13 @@ type Client = pg.Client & { ref(): void; unref(): void };
  * store (same encoding), one row per execution and per call. One round trip per checkpoint; a
  * completed call is never overwritten (the first completed record wins).
  */
+/** The first key of the advisory locks that claim resumes (the second is the execution's). */
+const RESUME_LOCKS = 7402118;
+
 export function createPostgresStore(url: string): Store & { close(): Promise<void> } {
   let client: Client | undefined;
+  /** Executions this process has claimed to resume (advisory locks are per session, re-entrant). */
+  const claimed = new Set<string>();
   let ready: Promise<Client> | undefined;
 
   const fail = (what: string, err: unknown): never => {
@@ -253,7 +258,13 @@ export function createPostgresStore(url: string): Store & { close(): Promise<voi
     },
 
     createExecution: (record) => createOn(query, record),
-    updateExecution: (id, patch) => updateOn(query, id, patch),
+    async updateExecution(id, patch) {
+      await updateOn(query, id, patch);
+      if (claimed.has(id) && (patch.endedAt || patch.status === 'waiting')) {
+        claimed.delete(id);
+        await query('release resume', `select pg_advisory_unlock(${RESUME_LOCKS}, hashtext($1))`, [id]);
+      }
+    },
 
     writeCall(execId, record) {
       const doc = record.origin === 'reused' ? { ...record, attempts: [] } : record;
@@ -321,6 +332,26 @@ export function createPostgresStore(url: string): Store & { close(): Promise<voi
 
     getInputs: (id) =>
       docsOf<InputRecord>(id, 'read inputs', 'select doc from kitaru_inputs where exec_id = $1'),
+
+    async claimResume(execId) {
+      await getDoc(execId);
+      if (claimed.has(execId)) return false;
+      claimed.add(execId); // before the round trip: a second ask from this process waits for none
+      try {
+        // A session lock: held while this process runs the resume, let go if it dies.
+        const { rows } = await query<{ ok: boolean }>(
+          'claim resume',
+          `select pg_try_advisory_lock(${RESUME_LOCKS}, hashtext($1)) as ok`,
+          [execId],
+        );
+        if (rows[0]?.ok === true) return true;
+      } catch (err) {
+        claimed.delete(execId);
+        throw err;
+      }
+      claimed.delete(execId);
+      return false;
+    },
 
     async dropInput(execId, waitId) {
       await query('drop input', 'delete from kitaru_inputs where exec_id = $1 and wait_id = $2', [
