@@ -110,6 +110,31 @@ describe('the .kitaru folder', () => {
     );
   });
 
+  it('a fan-out of slow synchronous calls still shares its writes (one event-loop turn per 50 ms, not one per call)', async () => {
+    const busy = checkpoint(function busy(n: number) {
+      const until = Date.now() + 1;
+      while (Date.now() < until) {} // a millisecond of CPU: 120 of them pass the 50 ms yield mark
+      return n;
+    });
+    const fan = flow(async function slowFan(n: number) {
+      return busy.map(Array.from({ length: n }, (_, i) => i));
+    });
+    const { writeSync } = fs;
+    let writes = 0;
+    fs.writeSync = ((...a: Parameters<typeof writeSync>) => {
+      writes++;
+      return writeSync(...a);
+    }) as typeof writeSync;
+    syncBuiltinESMExports();
+    try {
+      assert.equal((await fan.with({ store }).run(120).wait()).length, 120);
+    } finally {
+      fs.writeSync = writeSync;
+      syncBuiltinESMExports();
+    }
+    assert.ok(writes <= 10, `${writes} writes for a fan-out of 120`);
+  });
+
   it('a replay that reuses everything costs a read per call, not a write: reuse lines go out in groups', async () => {
     const h = many.with({ store }).run(600);
     await h.wait();
