@@ -2,7 +2,7 @@ import { diffExecutions, type ExecutionDiff } from './diff.js';
 import type { Flow } from './flow.js';
 import { getExecution, getLogs, type ListFilter, listExecutions } from './queries.js';
 import { startReplay } from './replay.js';
-import { giveInput, type InputOptions, startResume } from './resume.js';
+import { giveInput, type InputOptions, resumeOrQueue } from './resume.js';
 import type { ReplayOptions } from './runtime/replay-plan.js';
 import { resolveStore } from './store/drivers.js';
 import type { Store } from './store/store.js';
@@ -44,7 +44,8 @@ export class KitaruClient {
     diff(a: string, b: string): Promise<ExecutionDiff>;
     /**
      * Answers a wait of a waiting execution (the first answer wins), then resumes it in this
-     * process unless `resume` is false; resolves to the execution as it then stands.
+     * process unless `resume` is false (a queue-mode execution: queues the resume for the
+     * workers, and resolves at once); resolves to the execution as it then stands.
      * @example await client.executions.input(execId, 'approval', { approved: true });
      */
     input(
@@ -56,7 +57,10 @@ export class KitaruClient {
         resume?: boolean;
       },
     ): Promise<Execution>;
-    /** Resumes a waiting or crashed execution in place, in this process, and resolves to it once it stops. */
+    /**
+     * Resumes a waiting or crashed execution in place, in this process, and resolves to it once it
+     * stops (a queue-mode execution: queues the resume for the workers, and resolves at once).
+     */
     resume(id: string): Promise<Execution>;
   };
 
@@ -86,13 +90,14 @@ export class KitaruClient {
       logs: (id) => getLogs(store, id, true),
       input: async (id, waitId, value, inputOptions = {}) => {
         const execId = await giveInput(store, id, waitId, value, inputOptions);
-        if (inputOptions.resume !== false) await (await startResume(store, execId)).done;
+        if (inputOptions.resume !== false) await (await resumeOrQueue(store, execId)).handle?.done;
         return getExecution(store, execId, true);
       },
       resume: async (id) => {
-        const handle = await startResume(store, id);
-        await handle.done;
-        return getExecution(store, handle.execId, true);
+        const resumed = await resumeOrQueue(store, id);
+        if (!resumed.handle) return getExecution(store, resumed.queued, true);
+        await resumed.handle.done;
+        return getExecution(store, resumed.handle.execId, true);
       },
       diff: async (a, b) =>
         diffExecutions(await getExecution(store, a, false), await getExecution(store, b, false), true),

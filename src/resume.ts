@@ -23,15 +23,8 @@ export async function startResume(
   idOrPrefix: string,
   observer?: RunObserver,
 ): Promise<ExecutionHandle> {
-  const id = await store.resolveId(idOrPrefix);
-  const record = await store.getExecution(id);
-  const status = effectiveStatus(record);
-  if (status !== 'waiting' && status !== 'crashed') {
-    throw new KitaruStateError(
-      `execution ${id} is ${status}: only a waiting or crashed execution can be resumed. ` +
-        (status === 'running' ? 'Wait for it to stop first.' : `Replay it instead: kitaru replay ${id}.`),
-    );
-  }
+  const record = await resumableRecord(store, idOrPrefix);
+  const { id } = record;
   if (!record.flow.file) {
     throw new KitaruStateError(
       `execution ${id} does not record the file of flow "${record.flow.name}", so it cannot be resumed.`,
@@ -55,6 +48,42 @@ export async function startResume(
     ...(plan ? { plan } : {}),
     ...(observer ? { observer } : {}),
   });
+}
+
+/** The record of a `waiting` or `crashed` execution; a `KitaruStateError` for any other. */
+async function resumableRecord(store: Store, idOrPrefix: string): Promise<ExecutionRecord> {
+  const id = await store.resolveId(idOrPrefix);
+  const record = await store.getExecution(id);
+  const status = effectiveStatus(record);
+  if (status !== 'waiting' && status !== 'crashed') {
+    throw new KitaruStateError(
+      `execution ${id} is ${status}: only a waiting or crashed execution can be resumed. ` +
+        (status === 'running' ? 'Wait for it to stop first.' : `Replay it instead: kitaru replay ${id}.`),
+    );
+  }
+  return record;
+}
+
+/** A resume started here, or handed to the workers (a queue-mode execution). */
+export type Resumed =
+  | { handle: ExecutionHandle; queued?: undefined }
+  | { queued: string; handle?: undefined };
+
+/**
+ * Resumes an execution in place: in this process (`startResume`), or, for a queue-mode execution,
+ * by queuing a job that a worker takes (resolving to its id at once).
+ */
+export async function resumeOrQueue(
+  store: Store,
+  idOrPrefix: string,
+  observer?: RunObserver,
+): Promise<Resumed> {
+  const record = await resumableRecord(store, idOrPrefix);
+  if (!record.queue) return { handle: await startResume(store, record.id, observer) };
+  // The queue loads only here: a project on a folder store never pays for it.
+  const { enqueueResume } = await import('./queue/submit.js');
+  await enqueueResume(store, record.id);
+  return { queued: record.id };
 }
 
 /** Options of `giveInput`. */

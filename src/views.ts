@@ -48,6 +48,8 @@ export interface ExecutionSummary
   waits: WaitInfo[];
   /** How many times the execution was resumed in place. */
   resumes: number;
+  /** Queue mode: workers run it and every resume of it. */
+  queue: boolean;
 }
 
 /** An execution without its calls or their count (what a run prints at its end). */
@@ -119,6 +121,7 @@ export function headView(r: ExecutionRecord, decode: boolean): ExecutionHead {
     durationMs: ms(r.createdAt, r.endedAt),
     waits: r.status === 'waiting' ? (r.waits ?? []) : [],
     resumes: r.resumes ?? 0,
+    queue: r.queue === true,
   };
 }
 

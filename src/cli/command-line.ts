@@ -130,6 +130,11 @@ function addServers(program: Command, act: Act): void {
     .option('--concurrency <n>', 'executions at once', '4')
     .option('--lease <seconds>', "how long a silent worker's executions stay its own", '30')
     .option('--grace <seconds>', 'on SIGINT/SIGTERM, time to finish before handing work back', '30')
+    .option(
+      '--park-after <seconds>',
+      'park longer sleeps as waiting; a job at the wake time resumes them',
+      '30',
+    )
     .action((opts, cmd: Command) => act(cmd, ({ io, listen }) => workerCommand(io, opts, listen)));
 }
 

@@ -28,8 +28,13 @@ export async function createGraphileQueue(
     await utils.release();
   }
   // A job whose handler throws (the database went away) is tried again with backoff.
-  const jobSql = (execId: string) =>
-    `graphile_worker.add_job('${TASK}', json_build_object('execId', ${execId}::text), max_attempts => 10)`;
+  const jobSql = (execId: string, runAt?: string) => {
+    const payload = `json_build_object('execId', ${execId}::text)`;
+    if (runAt === undefined) return `graphile_worker.add_job('${TASK}', ${payload}, max_attempts => 10)`;
+    // Keyed by execution and time: a job for that moment already there is kept, not doubled.
+    const key = `'kitaru:' || ${execId}::text || '@' || (${runAt})::text`;
+    return `graphile_worker.add_job('${TASK}', ${payload}, run_at => ${runAt}, max_attempts => 10, job_key => ${key}, job_key_mode => 'preserve_run_at')`;
+  };
   let runner: Runner | undefined;
   return {
     jobSql,

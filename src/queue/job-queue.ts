@@ -8,8 +8,10 @@ export interface JobQueue {
   /**
    * An SQL expression that queues a job for the execution id that `execId` (an SQL expression)
    * names, to be used inside a statement that changes kitaru's tables: both happen or neither.
+   * With `runAt` (an SQL expression of a time), the job is for then (a wake time, a deadline):
+   * one job per execution and time, however often it is asked for.
    */
-  jobSql(execId: string): string;
+  jobSql(execId: string, runAt?: string): string;
   /** Calls `handler` for queued jobs, at most `concurrency` at once, until `stop`. */
   work(concurrency: number, handler: (execId: string) => Promise<void>): Promise<void>;
   /** Takes no new jobs; waits for handlers running to return, then closes. */

@@ -12,6 +12,11 @@ export interface Leases {
   renew(execId: string, token: string): Promise<boolean>;
   release(execId: string, token: string): Promise<void>;
   /**
+   * Releases the lease of an execution that is now waiting, and queues a job at each of `times`
+   * (ISO; its wake times and deadlines), in one statement.
+   */
+  park(execId: string, token: string, times: string[]): Promise<void>;
+  /**
    * Hands the execution back: recorded `queued` again, the lease released and a job queued, in
    * one transaction.
    */
@@ -42,7 +47,7 @@ export function createLeases(
   db: Database,
   owner: string,
   leaseMs: number,
-  jobSql: (execId: string) => string,
+  jobSql: (execId: string, runAt?: string) => string,
 ): Leases {
   const seconds = leaseMs / 1000;
   let claims = 0;
@@ -75,6 +80,14 @@ export function createLeases(
         execId,
         token,
       ]);
+    },
+    async park(execId, token, times) {
+      await db.query(
+        'park',
+        `with d as (delete from kitaru_leases where exec_id = $1 and owner = $2)
+         select ${jobSql('$1', 't.at')} from unnest($3::timestamptz[]) as t(at)`,
+        [execId, token, times],
+      );
     },
     async handBack(execId, token) {
       await db.transaction(async (tx) => {

@@ -54,3 +54,17 @@ export async function submitExecution(
   });
   return execId;
 }
+
+/**
+ * Queues a job that resumes a queue-mode execution (answered, or asked to resume): a worker takes
+ * it up in place.
+ */
+export async function enqueueResume(store: Store, execId: string): Promise<void> {
+  const db = await queueDatabase(store, 'resuming a queue-mode execution');
+  const queue = await openQueue(db, () => {});
+  try {
+    await queue.enqueue(execId);
+  } finally {
+    await queue.stop();
+  }
+}

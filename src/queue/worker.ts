@@ -9,7 +9,7 @@ import type { Database } from '../store/database.js';
 import { hasEnded } from '../store/liveness.js';
 import { resolveFlowFile } from '../store/project-root.js';
 import type { Store } from '../store/store.js';
-import type { CallRecord, ExecutionRecord } from '../store/types.js';
+import type { CallRecord, ExecutionRecord, WaitInfo } from '../store/types.js';
 import type { JobQueue } from './job-queue.js';
 import { createLeases, type Leases } from './leases.js';
 
@@ -23,6 +23,11 @@ export interface WorkerOptions {
   concurrency?: number;
   /** How long a lease lasts without a heartbeat, in ms. @default 30000 */
   leaseMs?: number;
+  /**
+   * Sleeps longer than this (ms) park: the execution is recorded `waiting` and a job at the wake
+   * time resumes it, on any worker. @default 30000
+   */
+  parkAfterMs?: number;
   /** What the worker says it does (one line each). */
   onEvent?: (line: string) => void;
 }
@@ -56,6 +61,8 @@ interface Claim {
   ended: Promise<void>;
   /** The run, once started. */
   handle?: ExecutionHandle;
+  /** The run suspended: the times (wake times, deadlines) at which to take it up again. */
+  wakeTimes?: string[];
 }
 
 /** Starts a worker: takes queued executions, runs them under a lease, resumes lapsed ones. */
@@ -63,6 +70,7 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
   const { store, queue } = options;
   const leaseMs = options.leaseMs ?? 30_000;
   const concurrency = options.concurrency ?? 4;
+  const parkAfterMs = options.parkAfterMs ?? 30_000;
   const say = options.onEvent ?? (() => {});
   const name = `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`;
   const leases = createLeases(options.db, name, leaseMs, queue.jobSql);
@@ -84,7 +92,7 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
     if (current && !current.letGo) return; // this worker runs it already: a duplicate job
     if (current) await current.ended; // a run this worker let go of: let it finish unwinding
     const token = await leases.claim(execId);
-    if (!token) return; // a live worker holds it; its lease says so
+    if (!token) return notClaimed(execId);
     let release!: () => void;
     let end!: () => void;
     const claim: Claim = {
@@ -115,14 +123,28 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
       clearInterval(beat);
       if (claims.get(execId) === claim) claims.delete(execId);
       try {
-        if (!claim.letGo) {
-          await leases.clearInflight(execId);
-          await leases.release(execId, token);
-        }
+        if (!claim.letGo) await letGoOf(claim);
       } finally {
         end();
       }
     }
+  }
+
+  /**
+   * A live worker holds the execution; its lease says so. One that has just recorded it waiting is
+   * about to let go: a job for a waiting execution (an answer, a wake time) is tried again later.
+   */
+  async function notClaimed(execId: string): Promise<void> {
+    if ((await store.getExecution(execId)).status === 'waiting') {
+      throw new Error(`execution ${execId} is still leased by the worker that suspended it; trying later`);
+    }
+  }
+
+  /** Releases the lease of a run that ended, or suspended (then with jobs for when to go on). */
+  async function letGoOf(claim: Claim): Promise<void> {
+    await leases.clearInflight(claim.execId);
+    if (claim.wakeTimes) await leases.park(claim.execId, claim.token, claim.wakeTimes);
+    else await leases.release(claim.execId, claim.token);
   }
 
   /** Starts the flow of a claimed execution, resumed in place; null if it could not start. */
@@ -144,6 +166,7 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
         store,
         ...(plan ? { plan } : {}),
         resume: { record, calls },
+        parkAfterMs,
         onAttemptStart: (call, attempt, startedAt) => leases.attemptStarted(execId, call, attempt, startedAt),
       });
     } catch (err) {
@@ -158,6 +181,16 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
     }
   }
 
+  /** Says that the execution starts, or is resumed in place (then in its logs too). */
+  async function announce(record: ExecutionRecord, calls: CallRecord[]): Promise<void> {
+    const resumed = calls.length > 0 || record.status !== 'queued';
+    if (resumed) {
+      const text = `resumed in place by worker ${name} (${calls.filter((c) => c.status === 'completed').length} completed calls reused)`;
+      await store.appendLogs(record.id, [{ at: new Date().toISOString(), stream: 'log', text }]);
+    }
+    say(`execution ${record.id} · flow ${record.flow.name} · ${resumed ? 'resumed' : 'started'}`);
+  }
+
   async function runClaimed(claim: Claim): Promise<void> {
     const { execId } = claim;
     const record = await store.getExecution(execId);
@@ -170,15 +203,12 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
     handle.done.then(() => {
       claim.settled = true;
     });
-    const resumed = calls.length > 0 || record.status !== 'queued';
-    if (resumed) {
-      const text = `resumed in place by worker ${name} (${calls.filter((c) => c.status === 'completed').length} completed calls reused)`;
-      await store.appendLogs(execId, [{ at: new Date().toISOString(), stream: 'log', text }]);
-    }
-    say(`execution ${execId} · flow ${record.flow.name} · ${resumed ? 'resumed' : 'started'}`);
+    await announce(record, calls);
     // A run let go of is not waited for: its code may be inside a long call.
     const outcome = await Promise.race([handle.done, claim.released.then(() => null)]);
-    if (outcome && !claim.letGo) say(`execution ${execId} ${outcome.status}`);
+    if (!outcome || claim.letGo) return;
+    if (outcome.status === 'waiting') claim.wakeTimes = wakeTimesOf(outcome.waits);
+    say(`execution ${execId} ${outcome.status}`);
   }
 
   // Expired leases: each reaped execution is queued again, to be resumed in place by whoever takes it.
@@ -235,6 +265,12 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
       await drained;
     },
   };
+}
+
+/** When a suspended execution has something to do without anyone answering: wake times, deadlines. */
+function wakeTimesOf(waits: WaitInfo[]): string[] {
+  const times = waits.flatMap((w) => [w.wakeAt, w.deadline]).filter((t): t is string => t !== null);
+  return [...new Set(times)];
 }
 
 /**

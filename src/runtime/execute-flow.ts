@@ -62,7 +62,7 @@ export function newExecutionRecord(
   plan: ReplayPlan | undefined,
   status: 'running' | 'queued',
 ): ExecutionRecord {
-  return {
+  const record: ExecutionRecord = {
     schemaVersion: SCHEMA_VERSION,
     id: execId,
     flow: flowIdentity(def, store),
@@ -78,6 +78,8 @@ export function newExecutionRecord(
     endedAt: null,
     flowAttempts: 1,
   };
+  if (status === 'queued') record.queue = true;
+  return record;
 }
 
 function newRunState(def: FlowDef, options: StartOptions, store: Store, execId: string): RunState {
@@ -107,6 +109,7 @@ function newRunState(def: FlowDef, options: StartOptions, store: Store, execId: 
     counts: new Map(),
     retainForRetry: def.retries > 0 || options.resume !== undefined,
     onAttemptStart: options.onAttemptStart,
+    parkAfterMs: options.parkAfterMs,
     resumed: options.resume !== undefined,
     seqs: new Map(),
     nextSeq: 0,

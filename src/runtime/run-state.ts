@@ -64,6 +64,8 @@ export interface RunState {
   /** Resumed in place: the execution was recorded before this run began. */
   resumed: boolean;
   onAttemptStart: AttemptStartHook | undefined;
+  /** Sleeps longer than this (ms) suspend the run instead of holding it (a worker's `--park-after`). */
+  parkAfterMs: number | undefined;
   /** Wait and sleep records of this execution (recorded before this run, or by it), by call id. */
   waitRecords: Map<string, CallRecord>;
   /** The waits the execution was suspended at before this run (their deadlines), by id. */

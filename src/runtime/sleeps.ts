@@ -3,7 +3,7 @@ import { isoTime } from './clock.js';
 import type { RunState } from './run-state.js';
 import { earlierStep, identifyStep, recordStep } from './step-records.js';
 import type { SleepRequest } from './types.js';
-import { reuseFromPlan } from './waits.js';
+import { never, reuseFromPlan, suspend } from './waits.js';
 
 /** Starts a `sleep()` call; its wake time is recorded when it is first reached, then held to. */
 export function startSleep(run: RunState, request: SleepRequest): Promise<null> {
@@ -45,21 +45,26 @@ async function wakeTimeOf(run: RunState, record: CallRecord, request: SleepReque
 function holdUntil(run: RunState, callId: string, wakeAt: string): Promise<void> {
   const ms = Date.parse(wakeAt) - Date.now();
   if (ms <= 0) return Promise.resolve();
+  const info = {
+    id: callId,
+    kind: 'sleep' as const,
+    question: null,
+    metadata: null,
+    deadline: null,
+    wakeAt,
+    schema: null,
+  };
+  if (run.parkAfterMs !== undefined && ms > run.parkAfterMs) {
+    // Parked: the run suspends here, and the sleep is listed with its wake time.
+    suspend(run, info);
+    return never;
+  }
   const { sleeping } = run.suspension;
   return new Promise<void>((resolve) => {
     const timer = setTimeout(() => {
       sleeping.delete(callId);
       resolve();
     }, ms);
-    const info = {
-      id: callId,
-      kind: 'sleep' as const,
-      question: null,
-      metadata: null,
-      deadline: null,
-      wakeAt,
-      schema: null,
-    };
     sleeping.set(callId, { info, timer });
   });
 }

@@ -47,6 +47,11 @@ export interface StartOptions {
   resume?: { record: ExecutionRecord; calls: CallRecord[] };
   /** Told before each attempt starts (a worker records attempts in flight with it). */
   onAttemptStart?: AttemptStartHook;
+  /**
+   * Park sleeps longer than this (ms): the run suspends at them as `waiting`, listing each with its
+   * wake time, instead of holding the process (a worker schedules a job for the wake time).
+   */
+  parkAfterMs?: number;
 }
 
 /** How an execution ended. `value` is what the flow returned (completed only). */

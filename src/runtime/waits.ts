@@ -9,7 +9,7 @@ import { writeCall } from './store-writes.js';
 import type { WaitRequest } from './types.js';
 
 /** A promise that never settles: the flow body stays at a suspended wait in this process. */
-const never = new Promise<never>(() => {});
+export const never = new Promise<never>(() => {});
 
 /** Starts a `wait()` call: ids and inputs are fixed now, in call order. */
 export function startWait(run: RunState, request: WaitRequest): Promise<unknown> {
@@ -139,8 +139,8 @@ function waitInfo(
   return info;
 }
 
-/** Lists a wait reached without an answer, and tells the run to stop. */
-function suspend(run: RunState, info: WaitInfo): void {
+/** Lists a wait (or a parked sleep) reached without an answer, and tells the run to stop. */
+export function suspend(run: RunState, info: WaitInfo): void {
   run.suspension.waits.push(info);
   if (!run.suspension.reached) run.suspension.reach();
 }

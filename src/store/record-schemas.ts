@@ -83,6 +83,8 @@ export const executionSchema = v.object({
   waits: v.optional(v.array(waitInfoSchema)),
   /** How many times the execution was resumed in place. */
   resumes: v.optional(v.number()),
+  /** Queue mode: submitted for workers, who run every resume of it (`run --queue`). */
+  queue: v.optional(v.boolean()),
 });
 
 /** One line of `logs.jsonl`, and the logs of an attempt. */

@@ -77,6 +77,7 @@ describe('kitaru run', () => {
       'durationMs',
       'waits',
       'resumes',
+      'queue',
       'checkpoints',
     ]);
     assert.deepEqual(Object.keys(doc.execution.checkpoints[0] ?? {}), [

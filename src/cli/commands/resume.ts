@@ -1,5 +1,6 @@
 import { getExecution } from '../../queries.js';
-import { giveInput, startResume } from '../../resume.js';
+import { giveInput, type Resumed, resumeOrQueue } from '../../resume.js';
+import type { Store } from '../../store/store.js';
 import type { CommandResult } from '../command-result.js';
 import { type CliIO, storeOf } from '../io.js';
 import { parseAnswer } from '../parse-input.js';
@@ -23,14 +24,24 @@ export async function resumeCommand(
   const store = storeOf(io);
   const progress = await createProgress(io, { verbose: Boolean(options.verbose) });
   const observer = announcing(io, progress.observer, () => 'resumed');
-  let handle: Awaited<ReturnType<typeof startResume>>;
+  let resumed: Resumed;
   try {
-    handle = await startResume(store, id, observer);
+    resumed = await resumeOrQueue(store, id, observer);
   } catch (err) {
     progress.stop();
     throw err;
   }
-  return finishRun(io, store, handle, progress, listen());
+  if (resumed.handle) return finishRun(io, store, resumed.handle, progress, listen());
+  progress.stop();
+  return queuedResume(io, store, resumed.queued);
+}
+
+/** A queue-mode execution's resume, handed to the workers: said, with the execution as it stands. */
+async function queuedResume(io: CliIO, store: Store, execId: string): Promise<CommandResult> {
+  if (io.json) return { exitCode: 0, document: { execution: await getExecution(store, execId, false) } };
+  io.out(`execution ${execId} · resume queued for the workers`);
+  io.err(io.color.dim(`a worker resumes it in place; follow it: kitaru inspect ${execId}`));
+  return { exitCode: 0 };
 }
 
 /** Options of `kitaru input`. */

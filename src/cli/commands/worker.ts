@@ -8,6 +8,7 @@ export interface WorkerCommandOptions {
   concurrency: string;
   lease: string;
   grace: string;
+  parkAfter: string;
 }
 
 function seconds(value: string, flag: string, min: number): number {
@@ -37,6 +38,7 @@ export async function workerCommand(
   const concurrency = concurrencyOf(options.concurrency);
   const leaseMs = seconds(options.lease, '--lease', 1) * 1000;
   const graceMs = seconds(options.grace, '--grace', 0) * 1000;
+  const parkAfterMs = seconds(options.parkAfter, '--park-after', 0) * 1000;
   const store = storeOf(io);
   // The queue loads only here: a project on a folder store never pays for it.
   const { queueDatabase, openQueue } = await import('../../queue/submit.js');
@@ -47,7 +49,15 @@ export async function workerCommand(
   const keepAlive = setInterval(() => {}, 1 << 30);
   try {
     const queue = await openQueue(db, (m) => say(`queue: ${m}`));
-    const worker = await startWorker({ store, db, queue, concurrency, leaseMs, onEvent: say });
+    const worker = await startWorker({
+      store,
+      db,
+      queue,
+      concurrency,
+      leaseMs,
+      parkAfterMs,
+      onEvent: say,
+    });
     const interrupts = listen();
     const signal = await interrupts.first;
     const running = worker.running.size;
