@@ -76,8 +76,16 @@ function addReplay(program: Command, act: Act): void {
     .description('run an execution again as a new one, reusing the calls that completed')
     .argument('<exec-id>', 'execution id or unique prefix')
     .option('--from <call-id>', 'this call and every call after it run again')
-    .option('--override <checkpoint.call-id=json>', "replace a call's output (repeatable)", collect, [])
-    .option('--overrides <json>', 'all overrides at once: {"checkpoint.<call-id>": value}')
+    .option(
+      '--override <checkpoint.call-id=json>',
+      "replace a call's output, or a wait's answer with wait.<wait-id>=json (repeatable)",
+      collect,
+      [],
+    )
+    .option(
+      '--overrides <json>',
+      'all overrides at once: {"checkpoint.<call-id>": value, "wait.<id>": answer}',
+    )
     .option('--args <json>', 'new flow arguments, as for run')
     .option('--args-file <path>', 'file holding the --args JSON')
     .option('--queue', 'queue the replay for a worker (Postgres store) and print its id at once')

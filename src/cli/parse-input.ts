@@ -48,7 +48,7 @@ export function parseFlowArgs(args: string | undefined, argsFile: string | undef
     : { values: [value], spread: false, option };
 }
 
-/** `--override checkpoint.<sel>=<json>` (repeatable) and `--overrides <json object>`, merged. */
+/** `--override checkpoint.<sel>=<json>` or `wait.<sel>=<json>` (repeatable) and `--overrides <json object>`, merged. */
 export function parseOverrides(pairs: string[], all: string | undefined): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   if (all !== undefined) {
@@ -63,7 +63,9 @@ export function parseOverrides(pairs: string[], all: string | undefined): Record
   for (const pair of pairs) {
     const eq = pair.indexOf('=');
     if (eq < 0) {
-      throw new KitaruUsageError(`--override "${pair}" is not of the form checkpoint.<call-id>=<json>.`);
+      throw new KitaruUsageError(
+        `--override "${pair}" is not of the form checkpoint.<call-id>=<json> or wait.<wait-id>=<json>.`,
+      );
     }
     out[pair.slice(0, eq)] = parseJson(pair.slice(eq + 1), `--override ${pair.slice(0, eq)}`);
   }

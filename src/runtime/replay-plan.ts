@@ -6,7 +6,10 @@ import type { CallReason, CallRecord, ReplayRecord } from '../store/types.js';
 export interface ReplayOptions {
   /** Call id (as `inspect` shows it) from which every call runs again. */
   from?: string;
-  /** `{ 'checkpoint.<call-id>': value }`: that call returns `value` without running. */
+  /**
+   * `{ 'checkpoint.<call-id>': value }`: that call returns `value` without running;
+   * `{ 'wait.<wait-id>': answer }`: that wait gets `answer` (validated by its schema) instead of asking.
+   */
   overrides?: Record<string, unknown>;
   /** New positional flow arguments. */
   args?: unknown[];
@@ -18,26 +21,32 @@ export type Decision =
   | { kind: 'override'; value: Json }
   | { kind: 'execute'; reason: CallReason };
 
+/** What a call is, for the plan: an override names a checkpoint or a wait; a sleep has none. */
+export type CallKind = 'checkpoint' | 'wait' | 'sleep';
+
 /** The plan a replay execution follows, decided call by call. */
 export interface ReplayPlan {
   readonly sourceExecId: string;
   /** The plan as kept in the replay's `execution.json`. */
   record(): ReplayRecord;
-  decide(callId: string, inputHash: string): Decision;
+  decide(callId: string, inputHash: string, kind?: CallKind): Decision;
 }
 
-const PREFIX = 'checkpoint.';
+const PREFIXES = ['checkpoint.', 'wait.'];
 
-/** Parses `checkpoint.<selector>` override keys; anything else is a `KitaruUsageError`. */
+/**
+ * Checks `checkpoint.<selector>` and `wait.<selector>` override keys (kept whole, as given);
+ * anything else is a `KitaruUsageError`.
+ */
 export function parseOverrideKeys(overrides: Record<string, unknown>): Map<string, unknown> {
   const out = new Map<string, unknown>();
   for (const [key, value] of Object.entries(overrides)) {
-    if (!key.startsWith(PREFIX) || key.length === PREFIX.length) {
+    if (!PREFIXES.some((p) => key.startsWith(p) && key.length > p.length)) {
       throw new KitaruUsageError(
-        `override key "${key}" is not of the form checkpoint.<call-id> (for example checkpoint.fetchData or checkpoint.fetchData_2).`,
+        `override key "${key}" is not of the form checkpoint.<call-id> or wait.<wait-id> (for example checkpoint.fetchData, checkpoint.fetchData_2 or wait.approval).`,
       );
     }
-    out.set(key.slice(PREFIX.length), value);
+    out.set(key, value);
   }
   return out;
 }
@@ -66,8 +75,8 @@ export function createReplayPlan(
     fromIndex = hit.index;
   }
   const overrides = new Map<string, Json>();
-  for (const [selector, value] of parseOverrideKeys(options.overrides ?? {})) {
-    overrides.set(selector, encodeValue(value, `checkpoint.${selector}`, 'override'));
+  for (const [key, value] of parseOverrideKeys(options.overrides ?? {})) {
+    overrides.set(key, encodeValue(value, key, 'override'));
   }
   const used = new Set<string>(alreadyUsed);
   const args = options.args === undefined ? undefined : encodeValue(options.args, 'args', 'replay');
@@ -77,30 +86,35 @@ export function createReplayPlan(
     record() {
       const rec: ReplayRecord = {
         sourceExecId,
-        overrides: Object.fromEntries([...overrides].map(([k, v]) => [PREFIX + k, v])),
-        unusedOverrides: [...overrides.keys()].filter((k) => !used.has(k)).map((k) => PREFIX + k),
+        overrides: Object.fromEntries(overrides),
+        unusedOverrides: [...overrides.keys()].filter((k) => !used.has(k)),
       };
       if (options.from !== undefined) rec.from = options.from;
       if (args !== undefined) rec.args = args;
       return rec;
     },
-    decide(callId, inputHash) {
-      const override = overrides.get(callId);
+    decide(callId, inputHash, kind = 'checkpoint') {
+      const key = `${kind}.${callId}`;
+      const override = kind === 'sleep' ? undefined : overrides.get(key);
       if (override !== undefined) {
-        used.add(callId);
+        used.add(key);
         return { kind: 'override', value: override };
       }
       const hit = byId.get(callId);
-      if (!hit) return { kind: 'execute', reason: 'new' };
+      if (!hit || (hit.call.kind ?? 'checkpoint') !== kind) return { kind: 'execute', reason: 'new' };
       if (hit.index >= fromIndex) return { kind: 'execute', reason: 'from' };
-      const { call } = hit;
-      if (call.status !== 'completed') return { kind: 'execute', reason: 'not-completed' };
-      if (call.inputHash !== inputHash) return { kind: 'execute', reason: 'inputs-changed' };
-      return call.origin === 'reused' && call.sourceExecId && call.sourceSeq !== null
-        ? { kind: 'reuse', source: call, sourceExecId: call.sourceExecId, sourceSeq: call.sourceSeq }
-        : { kind: 'reuse', source: call, sourceExecId, sourceSeq: call.seq };
+      return fromSource(hit.call, inputHash, sourceExecId);
     },
   };
+}
+
+/** A source call before `--from`: reused when it completed with equal inputs, else run. */
+function fromSource(call: CallRecord, inputHash: string, sourceExecId: string): Decision {
+  if (call.status !== 'completed') return { kind: 'execute', reason: 'not-completed' };
+  if (call.inputHash !== inputHash) return { kind: 'execute', reason: 'inputs-changed' };
+  return call.origin === 'reused' && call.sourceExecId && call.sourceSeq !== null
+    ? { kind: 'reuse', source: call, sourceExecId: call.sourceExecId, sourceSeq: call.sourceSeq }
+    : { kind: 'reuse', source: call, sourceExecId, sourceSeq: call.seq };
 }
 
 /** The plan a recorded replay was started with, rebuilt (a worker resuming or running it). */
@@ -114,6 +128,11 @@ export function planFromRecord(
   };
   if (replay.from !== undefined) options.from = replay.from;
   if (replay.args !== undefined) options.args = decodeValue(replay.args) as unknown[];
-  const used = ownCalls.filter((c) => c.origin === 'overridden').map((c) => c.id);
+  // Overrides applied before: by a call this execution recorded, or by a wait (refused) that asked.
+  const unused = new Set(replay.unusedOverrides);
+  const used = [
+    ...ownCalls.filter((c) => c.origin === 'overridden').map((c) => `${c.kind ?? 'checkpoint'}.${c.id}`),
+    ...Object.keys(replay.overrides).filter((k) => !unused.has(k)),
+  ];
   return createReplayPlan(replay.sourceExecId, sourceCalls, options, used);
 }

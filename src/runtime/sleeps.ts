@@ -26,11 +26,14 @@ async function resolveSleep(run: RunState, record: CallRecord, request: SleepReq
   return null;
 }
 
-/** The sleep's wake time: as recorded, else fixed and recorded now; null when a replay reuses it. */
+/**
+ * The sleep's wake time: as recorded, else fixed and recorded now. A replay reuses the source's
+ * (an elapsed sleep returns at once); a sleep at or after `--from` sleeps again from now.
+ */
 async function wakeTimeOf(run: RunState, record: CallRecord, request: SleepRequest): Promise<string | null> {
   const recorded = earlierStep(run, record)?.wakeAt;
   if (recorded !== undefined) return recorded;
-  if ((await reuseFromPlan(run, record)).hit) return null;
+  if ((await reuseFromPlan(run, record)).hit) return record.wakeAt ?? null;
   const startedAt = isoTime();
   const wakeAt = isoTime(request.until ? request.until.getTime() : Date.now() + (request.ms ?? 0));
   record.wakeAt = wakeAt;

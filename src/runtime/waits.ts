@@ -28,7 +28,7 @@ async function resolveWait(run: RunState, record: CallRecord, request: WaitReque
     if (earlier.status === 'completed') return decodeValue(earlier.output);
     throw timeoutError(run, record.id, earlier.deadline);
   }
-  const reused = await reuseFromPlan(run, record);
+  const reused = await reuseFromPlan(run, record, request.schema);
   if (reused.hit) return reused.value;
   const startedAt = isoTime();
   const deadline = deadlineOf(run, record.id, request);
@@ -58,18 +58,44 @@ async function resolveWait(run: RunState, record: CallRecord, request: WaitReque
 
 type Hit = { hit: true; value: unknown } | { hit: false };
 
-/** A replay reuses the source's answer (or elapsed sleep) like a completed call's output. */
-export async function reuseFromPlan(run: RunState, record: CallRecord): Promise<Hit> {
-  const decision = run.plan?.decide(record.id, record.inputHash);
+/**
+ * A replay reuses the source's answer (or sleep) like a completed call's output. An override of a
+ * wait's answer is validated by its schema: refused, it is listed like a refused answer and the
+ * wait asks.
+ */
+export async function reuseFromPlan(
+  run: RunState,
+  record: CallRecord,
+  schema: StandardSchemaV1 | null = null,
+): Promise<Hit> {
+  const kind = record.kind === 'sleep' ? 'sleep' : 'wait';
+  const decision = run.plan?.decide(record.id, record.inputHash, kind);
   if (!decision || decision.kind === 'execute') {
     if (decision) record.reason = decision.reason;
     return { hit: false };
+  }
+  if (decision.kind === 'override') {
+    const checked = await validate(schema, decodeValue(decision.value));
+    if (!checked.ok) {
+      run.rejected.set(record.id, { value: decision.value, issues: checked.issues });
+      return { hit: false };
+    }
+    decision.value = encodeValue(checked.value, 'answer', `wait ${record.id}`);
+    record.resolution = 'answer';
+  } else {
+    copyStepFields(record, decision.source);
   }
   applyDecision(run, record, decision);
   run.waitRecords.set(record.id, record);
   const written = writeCall(run, record);
   if (written) await written;
   return { hit: true, value: decodeValue(record.output) };
+}
+
+/** A reused wait keeps how it ended; a reused sleep its wake time. */
+function copyStepFields(record: CallRecord, source: CallRecord): void {
+  if (source.resolution !== undefined) record.resolution = source.resolution;
+  if (source.wakeAt !== undefined) record.wakeAt = source.wakeAt;
 }
 
 /** The wait's absolute deadline: as recorded when it was first reached, else from its timeout now. */

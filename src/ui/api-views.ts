@@ -52,7 +52,7 @@ export interface CallResponse {
 /** `POST /api/executions/<id>/replay`: what to run again and what to override. */
 export interface ReplayRequest {
   from?: string;
-  /** `{"checkpoint.<call-id>": value}` */
+  /** `{"checkpoint.<call-id>": value, "wait.<wait-id>": answer}` */
   overrides?: Record<string, unknown>;
 }
 

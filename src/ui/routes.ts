@@ -73,7 +73,9 @@ function planOf(body: { from?: unknown; overrides?: unknown }): ReplayOptions {
   }
   if (body.overrides !== undefined) {
     if (typeof body.overrides !== 'object' || body.overrides === null || Array.isArray(body.overrides)) {
-      throw new KitaruUsageError('overrides must be an object {"checkpoint.<call-id>": value}');
+      throw new KitaruUsageError(
+        'overrides must be an object {"checkpoint.<call-id>": value, "wait.<wait-id>": answer}',
+      );
     }
     plan.overrides = body.overrides as Record<string, unknown>;
   }

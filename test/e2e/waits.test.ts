@@ -202,4 +202,50 @@ export default flow(async function two() {
     assert.equal(doc.execution.checkpoints.find((c) => c.id === 'sleep')?.wakeAt, wakeAt, 'same wake time');
     assert.deepEqual(runsOf(dir), ['step 1', 'step 2'], 'step 1 was not run again');
   });
+
+  it('replay --override wait.<id>=<json> answers the wait; a refused override and a wait at --from ask again (exit 3)', () => {
+    const dir = makeProject();
+    write(dir, { 'approve.ts': APPROVE });
+    const id = execIdOf(kitaru(dir, ['run', 'approve.ts']));
+    assert.equal(kitaru(dir, ['input', id, 'approval', '{"ok":true}']).code, 0);
+
+    const over = kitaru(dir, ['replay', id, '--override', 'wait.approval={"ok":false}', '--json']);
+    assert.equal(over.code, 0, over.stderr);
+    const doc = json<{
+      execution: { status: string; output: unknown; checkpoints: { id: string; origin: string }[] };
+    }>(over);
+    assert.deepEqual(doc.execution.output, { a: 2, b: 3, ok: false });
+    assert.deepEqual(
+      doc.execution.checkpoints.map((c) => [c.id, c.origin]),
+      [
+        ['step', 'reused'],
+        ['approval', 'overridden'],
+        ['step_2', 'reused'],
+      ],
+    );
+
+    const refused = kitaru(dir, ['replay', id, '--overrides', '{"wait.approval": {"ok": "yes"}}']);
+    assert.equal(refused.code, 3, refused.stderr);
+    assert.match(refused.stdout, /status: waiting/);
+
+    const from = kitaru(dir, ['replay', id, '--from', 'approval']);
+    assert.equal(from.code, 3, from.stderr);
+    const replayId = execIdOf(from);
+    assert.ok(from.stdout.includes(`kitaru input ${replayId} approval '<json>'`), from.stdout);
+    const answered = kitaru(dir, ['input', replayId, 'approval', '{"ok":false}', '--json']);
+    assert.equal(answered.code, 0, answered.stderr);
+    assert.deepEqual(json<{ execution: { output: unknown } }>(answered).execution.output, {
+      a: 2,
+      b: 3,
+      ok: false,
+    });
+
+    const unused = kitaru(dir, ['replay', id, '--override', 'wait.nope=1']);
+    assert.equal(unused.code, 0, unused.stderr);
+    assert.match(unused.stderr, /never used.*wait\.nope/);
+    const bad = kitaru(dir, ['replay', id, '--override', 'waits.approval=1']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /"waits.approval" is not of the form/);
+    assert.deepEqual(runsOf(dir), ['step 1', 'step 2', 'step 2'], 'only the call after --from ran again');
+  });
 });

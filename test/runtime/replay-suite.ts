@@ -147,7 +147,25 @@ export function replaySuite(store: Store): void {
       await h.wait();
       await assert.rejects(client.executions.replay(h.execId, { overrides: { summarize: 1 } }), {
         name: 'KitaruUsageError',
+        message: /checkpoint\.<call-id> or wait\.<wait-id>/,
       });
+    });
+
+    it('a wait.<selector> override naming a checkpoint is unused: kept and reported, the call reused', async () => {
+      const { f, runs, ready } = pipeline('replayWaitKeyOnCall');
+      ready();
+      const h = f.with({ store }).run('u9');
+      await h.wait();
+      warnings.length = 0;
+      const ex = await client.executions.replay(h.execId, { overrides: { 'wait.summarize': 'W' } });
+      assert.equal(ex.output, 'published sum(doc:u9)');
+      assert.deepEqual(
+        ex.checkpoints.map((c) => c.origin),
+        ['reused', 'reused', 'reused'],
+      );
+      assert.deepEqual(runs, { fetch: 1, summarize: 1, publish: 1 });
+      assert.deepEqual(ex.replay?.unusedOverrides, ['wait.summarize']);
+      assert.match(warnings.join('\n'), /never used.*wait\.summarize/);
     });
 
     it('new args rerun the calls whose inputs change and reuse the others', async () => {

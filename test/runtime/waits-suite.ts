@@ -256,6 +256,122 @@ export function waitsSuite(store: Store): void {
       );
     });
 
+    it('a replay overrides a wait with wait.<id> (validated by its schema), and a wait at or after --from asks again', async () => {
+      const ran: number[] = [];
+      const step = checkpoint(function wrStep(n: number) {
+        ran.push(n);
+        return n * 2;
+      });
+      const f = flow(async function replayedWait(n: number) {
+        const a = await step(n);
+        const answer = await wait({ name: 'approval', schema: OkSchema });
+        return [a, answer.ok, await step(answer.ok ? 10 : 20)];
+      });
+      const h = f.with({ store }).run(1);
+      await h.settled();
+      await client.executions.input(h.execId, 'approval', { ok: true });
+      const warnings: string[] = [];
+      const replayer = new KitaruClient({ store, onWarning: (m) => warnings.push(m) });
+
+      const over = await replayer.executions.replay(h.execId, {
+        overrides: { 'wait.approval': { ok: false } },
+      });
+      assert.equal(over.status, 'completed');
+      assert.deepEqual(over.output, [2, false, 40]);
+      assert.deepEqual(
+        over.checkpoints.map((c) => [c.id, c.kind, c.origin, c.reason, c.sourceExecId]),
+        [
+          ['wrStep', 'checkpoint', 'reused', null, h.execId],
+          ['approval', 'wait', 'overridden', null, h.execId],
+          ['wrStep_2', 'checkpoint', 'executed', 'inputs-changed', null],
+        ],
+      );
+      assert.deepEqual(over.replay?.overrides, { 'wait.approval': { ok: false } });
+      assert.deepEqual(over.replay?.unusedOverrides, []);
+      assert.deepEqual(ran, [1, 10, 20]);
+
+      const refused = await replayer.executions.replay(h.execId, {
+        overrides: { 'wait.approval': { ok: 'no' } },
+      });
+      assert.equal(refused.status, 'waiting', 'an override the schema refuses leaves the wait asking');
+      assert.deepEqual(refused.waits[0]?.rejected?.issues, [{ message: 'ok must be a boolean', path: 'ok' }]);
+      const answered = await replayer.executions.input(refused.id, 'approval', { ok: true });
+      assert.equal(answered.status, 'completed');
+      assert.deepEqual(answered.output, [2, true, 20]);
+      assert.deepEqual(answered.replay?.unusedOverrides, [], 'the refused override was used, not unused');
+
+      const from = await replayer.executions.replay(h.execId, { from: 'approval' });
+      assert.equal(from.status, 'waiting', 'a wait at --from asks again');
+      assert.deepEqual(
+        from.waits.map((w) => w.id),
+        ['approval'],
+      );
+      const again = await replayer.executions.input(from.id, 'approval', { ok: false });
+      assert.deepEqual(again.output, [2, false, 40]);
+      assert.deepEqual(
+        again.checkpoints.map((c) => [c.id, c.origin, c.reason]),
+        [
+          ['wrStep', 'reused', null],
+          ['approval', 'executed', 'from'],
+          ['wrStep_2', 'executed', 'from'],
+        ],
+      );
+
+      warnings.length = 0;
+      const unused = await replayer.executions.replay(h.execId, {
+        overrides: { 'wait.nothing': 1, 'wait.wrStep': 5, 'checkpoint.approval': { ok: false } },
+      });
+      assert.deepEqual(unused.output, [2, true, 20], 'keys of the wrong kind change nothing');
+      assert.deepEqual(unused.replay?.unusedOverrides, [
+        'wait.nothing',
+        'wait.wrStep',
+        'checkpoint.approval',
+      ]);
+      assert.match(warnings.join('\n'), /never used.*wait\.nothing/);
+      await assert.rejects(replayer.executions.replay(h.execId, { overrides: { 'waits.approval': 1 } }), {
+        name: 'KitaruUsageError',
+      });
+      await assert.rejects(replayer.executions.replay(h.execId, { overrides: { 'wait.': 1 } }), {
+        name: 'KitaruUsageError',
+      });
+    });
+
+    it('a replay reuses elapsed sleeps before --from; a sleep at or after --from sleeps again from now', async () => {
+      const f = flow(async function replayedSleeps() {
+        await sleep(250);
+        await sleep(250);
+        return 'woke';
+      });
+      const h = f.with({ store }).run();
+      await h.settled();
+      const source = await client.executions.get(h.execId);
+      assert.equal(source.status, 'completed');
+      const wakes = source.checkpoints.map((c) => c.wakeAt);
+      let t0 = Date.now();
+      const all = await client.executions.replay(h.execId);
+      assert.ok(Date.now() - t0 < 200, 'elapsed sleeps return at once');
+      assert.deepEqual(
+        all.checkpoints.map((c) => [c.id, c.kind, c.origin, c.wakeAt]),
+        [
+          ['sleep', 'sleep', 'reused', wakes[0]],
+          ['sleep_2', 'sleep', 'reused', wakes[1]],
+        ],
+      );
+      t0 = Date.now();
+      const from = await client.executions.replay(h.execId, { from: 'sleep_2' });
+      assert.ok(Date.now() - t0 >= 240, 'the sleep at --from slept again');
+      assert.equal(from.output, 'woke');
+      assert.deepEqual(
+        from.checkpoints.map((c) => [c.id, c.origin, c.reason]),
+        [
+          ['sleep', 'reused', null],
+          ['sleep_2', 'executed', 'from'],
+        ],
+      );
+      assert.equal(from.checkpoints[0]?.wakeAt, wakes[0]);
+      assert.ok(Date.parse(from.checkpoints[1]?.wakeAt ?? '') >= t0 + 240, 'a new wake time, from the replay');
+    });
+
     it('resume of an execution that is not waiting or crashed is a KitaruStateError', async () => {
       const f = flow(async function plain() {
         return 1;

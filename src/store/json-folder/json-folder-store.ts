@@ -51,6 +51,8 @@ function reusedRecord(source: CallRecord, ref: CallRef): CallRecord {
     attempts: [],
   };
   if (source.kind !== undefined) record.kind = source.kind;
+  if (source.wakeAt !== undefined) record.wakeAt = source.wakeAt;
+  if (source.resolution !== undefined) record.resolution = source.resolution;
   return record;
 }
 
