@@ -369,7 +369,10 @@ export function waitsSuite(store: Store): void {
         ],
       );
       assert.equal(from.checkpoints[0]?.wakeAt, wakes[0]);
-      assert.ok(Date.parse(from.checkpoints[1]?.wakeAt ?? '') >= t0 + 240, 'a new wake time, from the replay');
+      assert.ok(
+        Date.parse(from.checkpoints[1]?.wakeAt ?? '') >= t0 + 240,
+        'a new wake time, from the replay',
+      );
     });
 
     it('resume of an execution that is not waiting or crashed is a KitaruStateError', async () => {
