@@ -8,16 +8,21 @@
 /** @typedef {import('../src/ui/api-views.js').ReplayResponse} ReplayResponse */
 /** @typedef {import('../src/ui/api-views.js').DiffResponse} DiffResponse */
 /** @typedef {import('../src/ui/api-views.js').ErrorResponse} ErrorResponse */
+/** @typedef {import('../src/ui/api-views.js').InputResponse} InputResponse */
+/** @typedef {import('../src/ui/api-views.js').InputRefusedResponse} InputRefusedResponse */
+/** @typedef {import('../src/store/types.js').WaitIssue} WaitIssue */
 
 /** An API answer that is not a success, with the error's type as the server named it. */
 export class ApiError extends Error {
   /**
    * @param {string} type a kitaru error name, such as `KitaruNotFoundError`
    * @param {string} message
+   * @param {WaitIssue[]} [issues] a schema's objections to an answer, when it refused one
    */
-  constructor(type, message) {
+  constructor(type, message, issues = []) {
     super(message);
     this.type = type;
+    this.issues = issues;
   }
 }
 
@@ -32,8 +37,8 @@ async function request(path, init) {
   const res = await fetch(`/api${path}`, init);
   const body = await res.json();
   if (!res.ok) {
-    const { error } = /** @type {Partial<ErrorResponse>} */ (body);
-    throw new ApiError(error?.type ?? 'Error', error?.message ?? res.statusText);
+    const { error, issues } = /** @type {Partial<InputRefusedResponse>} */ (body);
+    throw new ApiError(error?.type ?? 'Error', error?.message ?? res.statusText, issues ?? []);
   }
   return /** @type {T} */ (body);
 }
@@ -84,6 +89,22 @@ export function startReplay(execId, plan) {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(plan),
+  });
+}
+
+/**
+ * Answers a pending wait of `execId` and resumes it; an ApiError with the schema's `issues` if
+ * the wait refused the answer.
+ * @param {string} execId
+ * @param {string} waitId
+ * @param {unknown} value
+ * @returns {Promise<InputResponse>}
+ */
+export function giveAnswer(execId, waitId, value) {
+  return request(`/executions/${enc(execId)}/waits/${enc(waitId)}/input`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ value }),
   });
 }
 

@@ -18,6 +18,11 @@ export interface CliIO {
   err(text: string): void;
   /** Where a spinner may draw; undefined when none may be shown (no terminal, CI, --json). */
   spinner: SpinnerTarget | undefined;
+  /**
+   * Asks a person at the terminal: `prompt` on stderr, one line read from stdin (null at Ctrl-D).
+   * Present only when stdin and stderr are terminals and --json is off.
+   */
+  ask: ((prompt: string) => Promise<string | null>) | undefined;
   /** Width, in columns, that long table lines are cut to: the terminal's, else 120. */
   width: number;
 }
@@ -62,6 +67,12 @@ function spinnerOf(terminal: Terminal, json: boolean): SpinnerTarget | undefined
   };
 }
 
+function askOf(terminal: Terminal, json: boolean): CliIO['ask'] {
+  const { readLine } = terminal;
+  if (json || !readLine || !terminal.stdin?.isTTY || !terminal.stderr.isTTY) return undefined;
+  return (prompt) => readLine(prompt);
+}
+
 const line = (text: string) => (text.endsWith('\n') ? text : `${text}\n`);
 
 /** Builds the IO of one CLI invocation over `terminal`. With `json`, nothing is coloured. */
@@ -75,6 +86,7 @@ export function createIO(terminal: Terminal, options: GlobalOptions): CliIO {
     out: (text) => terminal.out(line(text)),
     err: (text) => terminal.err(line(text)),
     spinner: spinnerOf(terminal, options.json),
+    ask: askOf(terminal, options.json),
     width: (terminal.stdout.isTTY && terminal.stdout.columns) || PIPED_WIDTH,
   };
 }

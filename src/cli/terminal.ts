@@ -1,3 +1,5 @@
+import { createInterface } from 'node:readline';
+
 /**
  * What a CLI invocation writes to and knows of its terminal. The real one wraps the process'
  * streams (`processTerminal`); tests pass their own to run commands in process and read the output.
@@ -11,6 +13,13 @@ export interface Terminal {
   readonly stdout: StreamFacts;
   /** Whether stderr is a terminal, and its width in columns (0 when unknown). */
   readonly stderr: StreamFacts;
+  /** Whether stdin is a terminal (a person may be asked a question). */
+  readonly stdin?: { readonly isTTY: boolean };
+  /**
+   * Writes `prompt` to stderr and reads one line from stdin, without its line end; null at the end
+   * of input (Ctrl-D).
+   */
+  readLine?(prompt: string): Promise<string | null>;
   /** The environment: NO_COLOR, FORCE_COLOR, CI, KITARU_DEBUG are read from it. */
   readonly env: Readonly<Record<string, string | undefined>>;
   /** The stream a spinner draws on (stderr); a terminal without one never shows a spinner. */
@@ -51,6 +60,25 @@ export function divertProcessStdout(): () => void {
   };
 }
 
+/** One line of this process' stdin, after `prompt` on stderr; null at the end of input. */
+function readProcessLine(prompt: string): Promise<string | null> {
+  // Not a readline "terminal": the terminal's own line editing applies, Ctrl-C stays a SIGINT
+  // for the command's handlers, and Ctrl-D at the start of a line ends the input.
+  const rl = createInterface({ input: process.stdin, terminal: false });
+  process.stderr.write(prompt);
+  return new Promise((resolve) => {
+    let answered = false;
+    rl.once('line', (line) => {
+      answered = true;
+      rl.close();
+      resolve(line);
+    });
+    rl.once('close', () => {
+      if (!answered) resolve(null);
+    });
+  });
+}
+
 /** The terminal of this process: its stdout and stderr, its environment. */
 export function processTerminal(): Terminal {
   // Bound now, so that the JSON document still reaches the real stdout while it is diverted.
@@ -62,6 +90,12 @@ export function processTerminal(): Terminal {
     err: (text) => {
       process.stderr.write(text);
     },
+    stdin: {
+      get isTTY() {
+        return Boolean(process.stdin.isTTY);
+      },
+    },
+    readLine: readProcessLine,
     stdout: factsOf(process.stdout),
     stderr: factsOf(process.stderr),
     env: process.env,

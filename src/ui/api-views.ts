@@ -1,5 +1,5 @@
 import { callDurationMs, type ExecutionDiff } from '../diff.js';
-import type { CallRecord } from '../store/types.js';
+import type { CallRecord, ExecutionStatus, WaitIssue } from '../store/types.js';
 import type { CheckpointView, ExecutionHead, ExecutionSummary } from '../views.js';
 
 // What the page's JSON API answers, one type per route; the page (ui/) checks its code against these.
@@ -60,6 +60,25 @@ export interface ReplayRequest {
 export interface ReplayResponse {
   execId: string;
   warnings: string[];
+}
+
+/** `POST /api/executions/<id>/waits/<wait-id>/input`: the answer to a pending wait. */
+export interface InputRequest {
+  value: unknown;
+}
+
+/**
+ * The answer to an input request: kept and applied, the execution resumed in the server's process.
+ * `status` is how it stands once the wait took the answer (`running` while the rest still runs).
+ */
+export interface InputResponse {
+  execId: string;
+  status: ExecutionStatus;
+}
+
+/** An input request whose answer the wait's schema refused (400): the schema's issues. */
+export interface InputRefusedResponse extends ErrorResponse {
+  issues: WaitIssue[];
 }
 
 /** `GET /api/diff?a=&b=`. */

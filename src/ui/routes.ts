@@ -3,6 +3,7 @@ import { diffExecutions } from '../diff.js';
 import { KitaruNotFoundError, KitaruUsageError } from '../errors.js';
 import { getExecution, listExecutions } from '../queries.js';
 import { startReplay } from '../replay.js';
+import { giveInput, startResume } from '../resume.js';
 import type { ReplayOptions } from '../runtime/replay-plan.js';
 import { hasEnded } from '../store/liveness.js';
 import type { Store } from '../store/store.js';
@@ -12,6 +13,8 @@ import type {
   CallResponse,
   DiffResponse,
   ExecutionPageResponse,
+  InputRefusedResponse,
+  InputResponse,
   ListResponse,
   ReplayResponse,
 } from './api-views.js';
@@ -82,7 +85,7 @@ function planOf(body: { from?: unknown; overrides?: unknown }): ReplayOptions {
   return plan;
 }
 
-/** The page's JSON API over `store`, as a table of routes. Replays run in this process. */
+/** The page's JSON API over `store`, as a table of routes. Replays and resumes run in this process. */
 export function createApi(store: Store, onWarning?: (message: string) => void): Api {
   // Calls of ended executions do not change: keep the last few read.
   const ended = new Map<string, CallRecord[]>();
@@ -163,6 +166,45 @@ export function createApi(store: Store, onWarning?: (message: string) => void): 
     return [202, body];
   };
 
+  // Keeps the answer, resumes the execution here, and answers once the wait has taken the answer
+  // (the rest of the flow may run on: a sleep after it) or the resume stopped (refused: 400).
+  const input: Handler = async ({ req, param }) => {
+    const body = await readBody(req);
+    if (typeof body !== 'object' || body === null || Array.isArray(body) || !('value' in body)) {
+      throw new KitaruUsageError('the body must be {"value": <the answer as JSON>}');
+    }
+    const waitId = param('waitId');
+    const execId = await giveInput(store, param('id'), waitId, body.value);
+    let taken = (): void => {};
+    const applied = new Promise<'applied'>((resolve) => {
+      taken = () => resolve('applied');
+    });
+    const handle = await startResume(store, execId, {
+      callEnded: (e) => {
+        if (e.callId === waitId) taken();
+      },
+    });
+    const first = await Promise.race([applied, handle.done]);
+    if (first === 'applied') {
+      const ok: InputResponse = { execId, status: 'running' };
+      return [202, ok];
+    }
+    const refused = first.waits.find((w) => w.id === waitId)?.rejected;
+    if (first.status === 'waiting' && refused) {
+      const issues = refused.issues.map((i) => `${i.path ? `${i.path}: ` : ''}${i.message}`);
+      const no: InputRefusedResponse = {
+        error: {
+          type: 'KitaruUsageError',
+          message: `the answer to wait ${waitId} was refused by its schema: ${issues.join('; ')}`,
+        },
+        issues: refused.issues,
+      };
+      return [400, no];
+    }
+    const ok: InputResponse = { execId, status: first.status };
+    return [200, ok];
+  };
+
   const diff: Handler = async ({ query }) => {
     const a = query.get('a');
     const b = query.get('b');
@@ -178,6 +220,7 @@ export function createApi(store: Store, onWarning?: (message: string) => void): 
     { method: 'GET', path: 'executions/:id', handler: execution },
     { method: 'GET', path: 'executions/:id/calls/:callId', handler: call },
     { method: 'POST', path: 'executions/:id/replay', handler: replay },
+    { method: 'POST', path: 'executions/:id/waits/:waitId/input', handler: input },
     { method: 'GET', path: 'diff', handler: diff },
   ];
 

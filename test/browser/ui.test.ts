@@ -43,6 +43,33 @@ export default flow(async function many(n: number) {
   return sum;
 });
 `,
+  'flows/approval.ts': `import { checkpoint, flow, wait, type StandardSchemaV1 } from 'kitaru';
+const Approval: StandardSchemaV1<unknown, { approved: boolean }> = {
+  '~standard': {
+    version: 1,
+    vendor: 'test',
+    validate(value) {
+      const v = value as { approved?: unknown } | null;
+      if (typeof v !== 'object' || v === null || typeof v.approved !== 'boolean') {
+        return { issues: [{ message: 'expected a boolean', path: ['approved'] }] };
+      }
+      return { value: { approved: v.approved } };
+    },
+  },
+};
+const draft = checkpoint(function draft(orderId: string) { return { orderId, amount: 42 }; });
+export default flow(async function refund(orderId: string) {
+  const plan = await draft(orderId);
+  const answer = await wait({
+    name: 'approval',
+    question: 'Refund ' + plan.amount + ' for ' + orderId + '?',
+    schema: Approval,
+    timeout: '2d',
+    metadata: { amount: plan.amount },
+  });
+  return answer.approved ? 'refunded ' + plan.amount : 'declined';
+});
+`,
   'flows/other.ts': `import { checkpoint, flow } from 'kitaru';
 const one = checkpoint(function one() { return 1; });
 export default flow(async function other() { return one(); });
@@ -73,6 +100,19 @@ let base: string;
 const dir = makeProject();
 const requests: string[] = [];
 const pageErrors: string[] = [];
+
+/** axe-core's checks (WCAG A and AA) on the page shown: its serious and critical findings. */
+async function axeFindings(): Promise<string[]> {
+  await page.addScriptTag({ path: AXE });
+  return page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run(o: unknown): Promise<{ violations: AxeViolation[] }> } })
+      .axe;
+    const result = await axe.run({ runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa'] } });
+    return result.violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
+  });
+}
 
 async function shot(name: string): Promise<void> {
   await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: false });
@@ -240,6 +280,46 @@ describe('kitaru ui in a real browser (Chromium through playwright-core)', () =>
     await page.getByRole('alert').filter({ hasText: 'not of the same flow' }).waitFor();
   });
 
+  it("answers a wait from the page: JSON checked on the page, the schema's issues shown, then completed", async () => {
+    const run = kitaru(dir, ['run', 'flows/approval.ts', '--args', '["order-7"]']);
+    assert.equal(run.code, 3, run.stderr);
+    const id = execIdOf(run);
+    await page.goto(`${base}#/?status=waiting`);
+    await page.waitForFunction(() => document.querySelectorAll('tbody tr').length === 1);
+    assert.match((await page.locator('tbody tr').textContent()) ?? '', /refund\s*waiting/);
+    await page.locator('tbody tr a').first().click();
+    const wait = page.locator('[data-wait="approval"]');
+    await wait.waitFor();
+    assert.match((await wait.textContent()) ?? '', /Refund 42 for order-7\?/);
+    assert.match((await wait.locator('.facts').textContent()) ?? '', /"amount": 42.*Deadline\d{4}-/s);
+    await page.waitForLoadState('networkidle');
+    assert.deepEqual(await axeFindings(), [], 'accessibility findings on a waiting execution');
+    const box = page.getByLabel('Answer to approval (JSON)');
+    await box.fill('{approved: true');
+    await page.getByRole('button', { name: 'Answer approval' }).click();
+    await wait.getByRole('alert').filter({ hasText: 'not valid JSON' }).waitFor();
+    await box.fill('{"approved": "yes"}');
+    await page.getByRole('button', { name: 'Answer approval' }).click();
+    await wait.locator('#w-problems-1').filter({ hasText: 'refused by its schema' }).waitFor();
+    assert.match((await wait.locator('.issues').textContent()) ?? '', /approved: expected a boolean/);
+    await shot('8-wait');
+    await box.fill('{"approved": true}');
+    await page.getByRole('button', { name: 'Answer approval' }).click();
+    await page.waitForFunction(
+      () => /completed/.test(document.querySelector('h1')?.textContent ?? ''),
+      null,
+      {
+        timeout: 10_000,
+      },
+    );
+    assert.match((await page.locator('.facts').textContent()) ?? '', /refunded 42/);
+    assert.equal(await page.locator('[data-wait]').count(), 0);
+    const inspected = JSON.parse(kitaru(dir, ['inspect', id, '--json']).stdout) as {
+      execution: { status: string; output: string };
+    };
+    assert.deepEqual([inspected.execution.status, inspected.execution.output], ['completed', 'refunded 42']);
+  });
+
   it('pages through an execution of 10,000 calls without putting them all in the page', async () => {
     const big = kitaru(dir, ['run', 'flows/many.ts', '--args', '10000']);
     assert.equal(big.code, 0, big.stderr);
@@ -292,16 +372,7 @@ describe('kitaru ui in a real browser (Chromium through playwright-core)', () =>
       await page.goto(`${base}${hash}`);
       await page.locator('h1').waitFor();
       await page.waitForLoadState('networkidle');
-      await page.addScriptTag({ path: AXE });
-      const violations = await page.evaluate(async () => {
-        const axe = (
-          window as unknown as { axe: { run(o: unknown): Promise<{ violations: AxeViolation[] }> } }
-        ).axe;
-        const result = await axe.run({ runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa'] } });
-        return result.violations
-          .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-          .map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
-      });
+      const violations = await axeFindings();
       assert.deepEqual(violations, [], `accessibility findings on ${hash}`);
     }
     const outside = requests.filter((u) => !u.startsWith(base));

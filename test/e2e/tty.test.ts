@@ -79,3 +79,117 @@ describe('inspect on a terminal', () => {
     assert.equal(row?.length, 100);
   });
 });
+
+const APPROVAL = `import { checkpoint, flow, wait, type StandardSchemaV1 } from 'kitaru';
+const Approval: StandardSchemaV1<unknown, { approved: boolean }> = {
+  '~standard': {
+    version: 1,
+    vendor: 'test',
+    validate(value) {
+      const v = value as { approved?: unknown } | null;
+      if (typeof v !== 'object' || v === null || typeof v.approved !== 'boolean') {
+        return { issues: [{ message: 'expected a boolean', path: ['approved'] }] };
+      }
+      return { value: { approved: v.approved } };
+    },
+  },
+};
+const draft = checkpoint(function draft() { return 42; });
+export default flow(async function refund() {
+  const amount = await draft();
+  const answer = await wait({ name: 'approval', question: 'Refund ' + amount + '?', schema: Approval, metadata: { amount } });
+  const why = await wait<string>({ name: 'why', question: 'Why?' });
+  return (answer.approved ? 'refunded ' : 'declined ') + amount + ': ' + why;
+});
+`;
+
+// Drives a pseudo-terminal: each answer is typed once its prompt has been shown that many times.
+const PTY = `
+import json, os, pty, select, sys, time
+args, answers = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+pid, fd = pty.fork()
+if pid == 0:
+    os.execvp(args[0], args)
+out, typed, end = b'', 0, time.time() + 30
+while time.time() < end:
+    if select.select([fd], [], [], 0.1)[0]:
+        try:
+            data = os.read(fd, 4096)
+        except OSError:
+            break
+        if not data:
+            break
+        out += data
+    if typed < len(answers) and out.count(answers[typed][0].encode()) > sum(1 for a in answers[:typed] if a[0] == answers[typed][0]):
+        os.write(fd, answers[typed][1].encode())
+        typed += 1
+sys.stdout.write(out.decode('utf8', 'replace'))
+sys.exit(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))
+`;
+
+/** Runs the CLI with stdin, stdout and stderr on a pseudo-terminal, typing `answers` ([prompt, text]). */
+function typing(
+  cwd: string,
+  args: string[],
+  answers: [string, string][],
+): { code: number | null; screen: string } {
+  const env = { ...process.env };
+  delete env.CI;
+  const r = spawnSync(
+    'python3',
+    ['-c', PTY, JSON.stringify([process.execPath, bin, ...args]), JSON.stringify(answers)],
+    { cwd, env, encoding: 'utf8', timeout: 40_000 },
+  );
+  return { code: r.status, screen: stripVTControlCharacters(r.stdout) + r.stderr };
+}
+
+// The pseudo-terminal comes from python3's pty module, on every machine this project runs its
+// tests on (the node image ships python3); without it these tests fail, they are not skipped.
+describe('waits at a terminal', () => {
+  const dir = makeProject();
+  write(dir, { 'approval.ts': APPROVAL });
+
+  it('run asks each question inline: JSON or text, a refused answer asked again, then completed', () => {
+    const { code, screen } = typing(
+      dir,
+      ['run', 'approval.ts'],
+      [
+        ['approval> ', '{"approved": "yes"}\n'],
+        ['approval> ', '{"approved": true}\n'],
+        ['why> ', 'because it broke\n'],
+      ],
+    );
+    assert.equal(code, 0, screen);
+    assert.match(screen, /wait approval: Refund 42\?/);
+    assert.match(screen, /metadata: \{ amount: 42 \}|metadata: \{"amount":42\}/);
+    assert.match(screen, /was refused: approved: expected a boolean/);
+    assert.equal(screen.match(/approval> /g)?.length, 2, 'asked again once');
+    assert.match(screen, /status: completed/);
+    assert.match(screen, /output: 'refunded 42: because it broke'/);
+  });
+
+  it('Ctrl-D leaves the execution waiting (exit 3); resume asks again and finishes it', () => {
+    const first = typing(dir, ['run', 'approval.ts'], [['approval> ', '\x04']]);
+    assert.equal(first.code, 3, first.screen);
+    assert.match(first.screen, /status: waiting/);
+    assert.match(first.screen, /answer it: kitaru input/);
+    const id = first.screen.match(/execution (\S+)/)?.[1] ?? '';
+    const resumed = typing(
+      dir,
+      ['resume', id],
+      [
+        ['approval> ', 'false\n'],
+        ['approval> ', '{"approved": false}\n'],
+        ['why> ', '"too late"\n'],
+      ],
+    );
+    assert.equal(resumed.code, 0, resumed.screen);
+    assert.match(resumed.screen, /output: 'declined 42: too late'/);
+  });
+
+  it('--json never asks: the run suspends, exit 3', () => {
+    const { code, screen } = typing(dir, ['run', 'approval.ts', '--json'], []);
+    assert.equal(code, 3, screen);
+    assert.doesNotMatch(screen, /approval> /);
+  });
+});

@@ -42,6 +42,28 @@ async function get(url: string): Promise<{ status: number; body: Record<string, 
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
 
+const WAITING = `import { checkpoint, flow, wait, type StandardSchemaV1 } from 'kitaru';
+const Approval: StandardSchemaV1<unknown, { approved: boolean }> = {
+  '~standard': {
+    version: 1,
+    vendor: 'test',
+    validate(value) {
+      const v = value as { approved?: unknown } | null;
+      if (typeof v !== 'object' || v === null || typeof v.approved !== 'boolean') {
+        return { issues: [{ message: 'expected a boolean', path: ['approved'] }] };
+      }
+      return { value: { approved: v.approved } };
+    },
+  },
+};
+const draft = checkpoint(function draft() { return 42; });
+export default flow(async function refund() {
+  const amount = await draft();
+  const answer = await wait({ name: 'approval', question: 'Refund ' + amount + '?', schema: Approval });
+  return answer.approved ? 'refunded ' + amount : 'declined';
+});
+`;
+
 describe('kitaru ui: the JSON API behind the page', () => {
   it('answers on a folder store: list, execution page, call, errors as JSON; SIGINT exits 130', async () => {
     const dir = makeProject();
@@ -109,6 +131,65 @@ describe('kitaru ui: the JSON API behind the page', () => {
       assert.equal((await raw(url, '/api/executions', { host: 'evil.example:80' })).status, 403);
       assert.equal((await raw(url, '/api/executions', { origin: 'http://evil.example' })).status, 403);
       assert.equal((await get(`${url}api/executions`)).status, 200, 'still serving');
+    } finally {
+      child.kill('SIGINT');
+    }
+    assert.equal((await ended).code, 130);
+  });
+
+  it('answers a wait: bad JSON, refused by the schema (400 with issues), taken, then answered twice', async () => {
+    const dir = makeProject();
+    write(dir, { 'wait.ts': WAITING });
+    const run = kitaru(dir, ['run', 'wait.ts']);
+    assert.equal(run.code, 3, run.stderr);
+    const id = execIdOf(run);
+    const { url, child } = await startUi(dir);
+    const ended = finished(child);
+    const post = async (body: string, headers = { 'content-type': 'application/json' }) => {
+      const res = await fetch(`${url}api/executions/${id}/waits/approval/input`, {
+        method: 'POST',
+        headers,
+        body,
+      });
+      return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+    };
+    try {
+      const page = await get(`${url}api/executions/${id}`);
+      const waits = (page.body.execution as { waits: { id: string; question: string }[] }).waits;
+      assert.deepEqual(
+        waits.map((w) => [w.id, w.question]),
+        [['approval', 'Refund 42?']],
+      );
+      assert.equal((await post('{"value": ')).status, 400);
+      const noValue = await post('{"answer": true}');
+      assert.equal(noValue.status, 400);
+      assert.match((noValue.body.error as { message: string }).message, /must be \{"value"/);
+      assert.equal((await post('{"value": {"approved": true}}', {} as never)).status, 415);
+      const refused = await post('{"value": {"approved": "yes"}}');
+      assert.equal(refused.status, 400);
+      assert.deepEqual(refused.body.issues, [{ message: 'expected a boolean', path: 'approved' }]);
+      assert.match((refused.body.error as { message: string }).message, /refused by its schema/);
+      assert.equal(
+        (JSON.parse(kitaru(dir, ['inspect', id, '--json']).stdout) as { execution: { status: string } })
+          .execution.status,
+        'waiting',
+      );
+      const ok = await post('{"value": {"approved": true}}');
+      assert.ok(ok.status === 200 || ok.status === 202, JSON.stringify(ok.body));
+      assert.equal(ok.body.execId, id);
+      let status = '';
+      for (let i = 0; i < 100 && status !== 'completed'; i++) {
+        status = ((await get(`${url}api/executions/${id}`)).body.execution as { status: string }).status;
+        if (status !== 'completed') await new Promise((res) => setTimeout(res, 50));
+      }
+      assert.equal(status, 'completed');
+      const inspected = JSON.parse(kitaru(dir, ['inspect', id, '--json']).stdout) as {
+        execution: { output: string };
+      };
+      assert.equal(inspected.execution.output, 'refunded 42');
+      const again = await post('{"value": {"approved": false}}');
+      assert.equal(again.status, 400);
+      assert.equal((again.body.error as { type: string }).type, 'KitaruStateError');
     } finally {
       child.kill('SIGINT');
     }

@@ -1,5 +1,5 @@
 // @ts-check
-// #/e/<id>?call=&offset=: one execution, its timeline, a page of its calls, and a call opened.
+// #/e/<id>?call=&offset=: one execution, its waits, its timeline, a page of its calls, and a call opened.
 import { fetchExecution } from '../api.js';
 import { execLink, h, main, showError, showValue, statusBadge } from '../dom.js';
 import { clip, formatDuration, formatTime } from '../format.js';
@@ -7,6 +7,7 @@ import { replayForm } from '../forms.js';
 import { setHash } from '../hash.js';
 import { PAGE, pageOf, pagerOf } from '../paging.js';
 import { COLORS, drawTimeline } from '../timeline.js';
+import { waitsPanel } from '../waits.js';
 import { showCall } from './call.js';
 
 /** @typedef {import('../dom.js').View} View */
@@ -222,6 +223,7 @@ export async function executionPage(view, id, q) {
     h('h1', {}, 'Execution ', h('span', { class: 'mono' }, ex.id), ' ', statusBadge(ex.status)),
     factsOf(ex),
     errorOf(ex, hrefOf, openReplay),
+    waitsPanel(ex.id, ex.status === 'waiting' ? ex.waits : [], () => view.refresh()),
     actionsOf(ex, openReplay),
     replayBox,
     h('h2', {}, 'Timeline'),

@@ -11,6 +11,7 @@ import type { CliIO } from '../io.js';
 import { formatValue, paintStatus, replayCommand, waitLines } from '../render/format.js';
 import type { Progress } from '../render/progress.js';
 import { cancelExecutionsOn, type Interrupts, signalExitCode, signalOf } from '../signals.js';
+import { answerInline } from './ask-waits.js';
 
 type ExecutionHead = ReturnType<typeof headView>;
 type Counts = Progress['ended'];
@@ -79,6 +80,17 @@ export function announcing(
   };
 }
 
+/** Options of `finishRun`. */
+export interface FinishOptions {
+  /**
+   * At a terminal (`io.ask`), ask the waits the execution stops at inline and resume it here,
+   * until it is not waiting or the input ends (`run` and `resume`). @default false
+   */
+  askWaits?: boolean;
+  /** A progress line for every call of a resume started here. @default false */
+  verbose?: boolean;
+}
+
 /**
  * Waits for a run or replay to end (or for a signal to cancel it) and reports its execution.
  * Exit code: 0 completed, 1 failed, 3 waiting, 130/143 cancelled by SIGINT/SIGTERM.
@@ -89,13 +101,26 @@ export async function finishRun(
   handle: ExecutionHandle,
   progress: Progress,
   interrupts: Interrupts,
+  options: FinishOptions = {},
 ): Promise<CommandResult> {
   const cancelled = cancelExecutionsOn(interrupts).then(() => null);
-  const outcome = await Promise.race([handle.done, cancelled]);
+  let outcome = await Promise.race([handle.done, cancelled]);
   progress.stop();
+  let last = progress;
+  while (options.askWaits && outcome?.status === 'waiting' && !outcome.storeFailed) {
+    const next = await answerInline(io, store, outcome, cancelled, Boolean(options.verbose));
+    if (!next) {
+      // A signal at the prompt: the execution stays waiting, the command exits 130/143.
+      if (interrupts.signal.aborted) outcome = null;
+      break;
+    }
+    last = next.progress;
+    outcome = await Promise.race([next.handle.done, cancelled]);
+    last.stop();
+  }
   // A store that cannot write is not the flow's failure: say what the store said, exit 2.
   if (outcome?.storeFailed) throw outcome.cause;
-  const { status, document } = await report(io, store, handle.execId, () => progress.ended);
+  const { status, document } = await report(io, store, handle.execId, () => last.ended);
   const signal = outcome === null ? signalOf(interrupts.signal) : null;
   return { exitCode: signal ? signalExitCode(signal) : exitCodeOf(status), document };
 }

@@ -12,6 +12,8 @@ import { announcing, finishRun } from './finish-run.js';
 export interface ResumeCommandOptions {
   /** A progress line for every call, none folded into counts. */
   verbose?: boolean;
+  /** At a terminal, ask the waits it stops at inline (`resume`; not `input`). @default true */
+  askWaits?: boolean;
 }
 
 /** `kitaru resume <exec-id>`: continues a waiting or crashed execution in place, in this process. */
@@ -31,7 +33,13 @@ export async function resumeCommand(
     progress.stop();
     throw err;
   }
-  if (resumed.handle) return finishRun(io, store, resumed.handle, progress, listen());
+  if (resumed.handle) {
+    const verbose = Boolean(options.verbose);
+    return finishRun(io, store, resumed.handle, progress, listen(), {
+      askWaits: options.askWaits !== false,
+      verbose,
+    });
+  }
   progress.stop();
   return queuedResume(io, store, resumed.queued);
 }
@@ -74,7 +82,12 @@ export async function inputCommand(
     io.out(`answer kept for wait ${waitId} of execution ${execId}; resume it with: kitaru resume ${execId}`);
     return { exitCode: 0 };
   }
-  const result = await resumeCommand(io, execId, { verbose: Boolean(options.verbose) }, listen);
+  const result = await resumeCommand(
+    io,
+    execId,
+    { verbose: Boolean(options.verbose), askWaits: false },
+    listen,
+  );
   const refused = (await store.getExecution(execId)).waits?.find((w) => w.id === waitId)?.rejected;
   if (!refused || result.exitCode !== 3) return result;
   const issues = refused.issues.map((i) => `${i.path ? `${i.path}: ` : ''}${i.message}`);

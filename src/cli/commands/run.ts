@@ -38,5 +38,6 @@ export async function runCommand(
   const progress = await createProgress(io, { verbose: Boolean(options.verbose) });
   const observer = announcing(io, progress.observer, () => `flow ${def.name}`);
   const handle = def.start({ args, store, observer });
-  return finishRun(io, store, handle, progress, listen());
+  const verbose = Boolean(options.verbose);
+  return finishRun(io, store, handle, progress, listen(), { askWaits: true, verbose });
 }
