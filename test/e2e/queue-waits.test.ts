@@ -119,7 +119,10 @@ describe('queue mode: waits and sleeps on PostgreSQL', () => {
     assert.match(input.stdout, /resume queued for the workers/);
     const done = await until(id, 'completed');
     assert.equal(done.output, 50);
-    assert.match(workerErr, new RegExp(`execution ${id} · flow approve · resumed`));
+    // The worker says so once its log line is written, which may come after the end is recorded.
+    const said = new RegExp(`execution ${id} · flow approve · resumed`);
+    for (const end = Date.now() + 5000; !said.test(workerErr) && Date.now() < end; ) await delay(20);
+    assert.match(workerErr, said);
     const ex = json<{
       execution: { queue: boolean; resumes: number; checkpoints: { id: string; attempts: unknown[] }[] };
     }>(kitaru(dir, ['inspect', id, '--json', '--store', url])).execution;
@@ -135,14 +138,18 @@ describe('queue mode: waits and sleeps on PostgreSQL', () => {
     const sleep = waiting.waits?.find((w) => w.kind === 'sleep');
     assert.ok(sleep?.wakeAt, JSON.stringify(waiting));
     const wakeAt = Date.parse(sleep.wakeAt);
-    const { rows } = await db.query<{ run_at: Date }>(
-      "select run_at from graphile_worker._private_jobs where payload->>'execId' = $1",
-      [id],
-    );
-    assert.ok(
-      rows.some((r) => Math.abs(r.run_at.getTime() - wakeAt) < 5),
-      `no job at the wake time: ${JSON.stringify(rows)}`,
-    );
+    // The job is added just after the status is recorded: wait for it, not a while.
+    let rows: { run_at: Date }[] = [];
+    const atWake = () => rows.some((r) => Math.abs(r.run_at.getTime() - wakeAt) < 5);
+    for (const end = Date.now() + 5000; !atWake() && Date.now() < end; await delay(20)) {
+      rows = (
+        await db.query<{ run_at: Date }>(
+          "select run_at from graphile_worker._private_jobs where payload->>'execId' = $1",
+          [id],
+        )
+      ).rows;
+    }
+    assert.ok(atWake(), `no job at the wake time: ${JSON.stringify(rows)}`);
     // The slot is free while it sleeps.
     const other = submit('quick.ts', 5);
     assert.equal((await until(other, 'completed')).output, 10);
