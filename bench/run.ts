@@ -10,6 +10,7 @@ import pg from 'pg';
 import { startCluster } from '../scripts/pg-cluster.mjs';
 import fanOut from './flows/fan-out.js';
 import seq, { marks } from './flows/seq.js';
+import seqWait from './flows/seq-wait.js';
 import three from './flows/three.js';
 import { makeListStore } from './list-store.js';
 import { type Figure, figure, median, record, sandwich, time } from './measure.js';
@@ -35,6 +36,7 @@ const DURABLE_FAN = 1000; // fan-out with KITARU_FSYNC=1
 const SMALL_RUNS = 200; // 3-step runs
 const LIST_EXECUTIONS = 10_000;
 const PG_N = 1000;
+const RESUME_N = 8000; // completed calls before the wait a resume continues from
 
 let rawSeq = 0;
 let pgUrl = '';
@@ -68,6 +70,11 @@ const F = {
   ),
   smallFlowsTmpfs: figure('small flows, tmpfs', 'the same, both stores on /dev/shm', 1.5),
   replay: figure('replay', `replay of the ${N}-call run, all reused, vs the run`, 0.4),
+  resume: figure(
+    'resume',
+    `resume (answer given before) of an execution waiting after ${RESUME_N} calls, to settled, vs running them`,
+    0.2,
+  ),
   growth: figure('growth', `last quarter of the ${N}-call run vs its second quarter`, 1.1),
   list: figure('list', `\`kitaru list --limit 50 --json\` over ${LIST_EXECUTIONS} executions`, 150, 'ms'),
   listFailed: figure(
@@ -168,6 +175,35 @@ async function sequentialAndReplay(dir: string): Promise<number> {
   return t0;
 }
 
+/**
+ * Resume of an execution waiting after RESUME_N completed calls (its answer given before, without
+ * resuming), from `executions.resume` to settled, against running those calls up to the wait.
+ */
+async function resumeAfterCalls(dir: string): Promise<void> {
+  const store = createJsonFolderStore(join(dir, '.kitaru-resume'));
+  const client = new KitaruClient({ store });
+  const waiting: string[] = [];
+  const runToWait = async () => {
+    const h = seqWait.with({ store }).run(RESUME_N);
+    const ms = await time(() => h.settled());
+    await client.executions.input(h.execId, 'done', 1, { resume: false });
+    waiting.push(h.execId);
+    return ms;
+  };
+  const resumeOne = async () => {
+    const id = waiting.shift() as string;
+    let status = '';
+    const ms = await time(async () => {
+      status = (await client.executions.resume(id)).status;
+    });
+    if (status !== 'completed') throw new Error(`bench resume of ${id} ended ${status}`);
+    return ms;
+  };
+  await runToWait(); // one waiting execution ahead: the sandwich resumes twice before its second run
+  const [runMs, resumeMs] = (await sandwich(runToWait, resumeOne)) as [number, number];
+  record(F.resume, resumeMs / runMs, { resumeMs: resumeMs / 2, runMs: runMs / 2 });
+}
+
 async function durableMode(dir: string): Promise<void> {
   const store = createJsonFolderStore(join(dir, '.kitaru-durable'));
   const rawDir = rawExecDir(dir, rawId());
@@ -214,6 +250,7 @@ async function repetition(rep: number): Promise<void> {
   const shm = mkdtempSync(join('/dev/shm', 'kitaru-bench-'));
   try {
     await sequentialAndReplay(dir);
+    await resumeAfterCalls(dir);
     await durableMode(dir);
     await smallFlows(dir, F.smallFlows);
     await smallFlows(shm, F.smallFlowsTmpfs);

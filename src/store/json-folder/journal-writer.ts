@@ -63,7 +63,7 @@ export function openJournal(file: string, options: { durable: boolean; create: b
   }
   let group: Group | null = null;
   // Where the file's whole lines end: a write that fails part-way is cut back to it.
-  let whole = fstatSync(fd).size;
+  let whole = options.create ? 0 : fstatSync(fd).size;
   // Once a write has failed, nothing more is appended: later records would follow a gap.
   let failed: unknown;
   let closed = false;

@@ -8,6 +8,8 @@ import { osError } from '../os-error.js';
 export function createResumeClaims(execDir: (id: string) => string) {
   const fileOf = (id: string) => join(execDir(id), 'resume.lock');
   const host = hostname();
+  /** Claims this process holds: only those are let go (a run that never claimed costs nothing). */
+  const held = new Set<string>();
 
   /** A claim whose process is gone from this host can be taken over. */
   function stale(file: string): boolean {
@@ -25,6 +27,7 @@ export function createResumeClaims(execDir: (id: string) => string) {
       for (let tries = 0; tries < 2; tries++) {
         try {
           writeFileSync(file, JSON.stringify({ pid: process.pid, host }), { flag: 'wx' });
+          held.add(id);
           return true;
         } catch (err) {
           if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw osError('create store file', file, err);
@@ -35,6 +38,7 @@ export function createResumeClaims(execDir: (id: string) => string) {
       return false;
     },
     release(id: string): void {
+      if (!held.delete(id)) return;
       rmSync(fileOf(id), { force: true });
     },
   };
