@@ -37,6 +37,14 @@ export async function startResume(
       `execution ${id} is being resumed by another process; follow it with \`kitaru inspect ${id}\`.`,
     );
   }
+  // Read again under the claim: another resume may have ended it between the first read and now.
+  let current: ExecutionRecord;
+  try {
+    current = await resumableRecord(store, id);
+  } catch (err) {
+    await store.releaseResume(id);
+    throw err;
+  }
   const calls = await store.getCalls(id);
   const plan = record.replay
     ? planFromRecord(record.replay, await store.getCalls(record.replay.sourceExecId), calls)
@@ -44,7 +52,7 @@ export async function startResume(
   return def.start({
     args: decodeValue(record.args) as unknown[],
     store,
-    resume: { record, calls },
+    resume: { record: current, calls },
     ...(plan ? { plan } : {}),
     ...(observer ? { observer } : {}),
   });

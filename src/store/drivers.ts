@@ -97,6 +97,7 @@ function lazyStore(
     getInputs: async (execId) => (await s()).getInputs(execId),
     dropInput: async (execId, waitId) => (await s()).dropInput(execId, waitId),
     claimResume: async (execId) => (await s()).claimResume(execId),
+    releaseResume: async (execId) => (await s()).releaseResume(execId),
     close: async () => {
       if (loading) await (await loading).close?.();
     },

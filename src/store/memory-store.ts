@@ -70,6 +70,9 @@ export function createMemoryStore(): Store {
     async getInputs(execId) {
       return structuredClone([...entry(execId).inputs.values()]);
     },
+    async releaseResume(execId) {
+      claimed.delete(execId);
+    },
     async claimResume(execId) {
       entry(execId);
       if (claimed.has(execId)) return false;

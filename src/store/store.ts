@@ -62,6 +62,8 @@ export interface Store {
    * (and again once it is waiting, ended, or its claimer's process is gone), false for the others.
    */
   claimResume(execId: string): Promise<boolean>;
+  /** Lets go of a resume claim this process holds without resuming (the execution had moved on). */
+  releaseResume(execId: string): Promise<void>;
   /** The full id for a unique prefix; `KitaruNotFoundError` if none or several match. */
   resolveId(prefix: string): Promise<string>;
   /** Releases connections, for stores that hold any. */

@@ -347,6 +347,10 @@ export function createJsonFolderStore(root: string): Store {
       inputs.drop(execId, waitId);
     },
 
+    async releaseResume(execId) {
+      claims.release(execId);
+    },
+
     async claimResume(execId) {
       if (!(await readSummary(execId))) throw notFound(execId);
       prepare();

@@ -333,6 +333,11 @@ export function createPostgresStore(url: string): Store & { close(): Promise<voi
     getInputs: (id) =>
       docsOf<InputRecord>(id, 'read inputs', 'select doc from kitaru_inputs where exec_id = $1'),
 
+    async releaseResume(execId) {
+      if (!claimed.delete(execId)) return;
+      await query('release resume', `select pg_advisory_unlock(${RESUME_LOCKS}, hashtext($1))`, [execId]);
+    },
+
     async claimResume(execId) {
       await getDoc(execId);
       if (claimed.has(execId)) return false;
