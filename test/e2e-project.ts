@@ -108,3 +108,23 @@ export function kitaruMerged(cwd: string, args: string[]): { code: number | null
     closeSync(fd);
   }
 }
+
+/**
+ * Flow-file source of a hand-written Standard Schema, `Approval`, accepting `{ approved: boolean }`
+ * (with the imports a wait flow needs), for the tests that answer waits.
+ */
+export const APPROVAL_SCHEMA = `import { checkpoint, flow, wait, type StandardSchemaV1 } from 'kitaru';
+const Approval: StandardSchemaV1<unknown, { approved: boolean }> = {
+  '~standard': {
+    version: 1,
+    vendor: 'test',
+    validate(value) {
+      const v = value as { approved?: unknown } | null;
+      if (typeof v !== 'object' || v === null || typeof v.approved !== 'boolean') {
+        return { issues: [{ message: 'expected a boolean', path: ['approved'] }] };
+      }
+      return { value: { approved: v.approved } };
+    },
+  },
+};
+`;

@@ -7,7 +7,16 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { formatDuration, formatTime } from '../../ui/format.js';
-import { execIdOf, finished, kitaru, kitaruAsync, makeProject, repo, write } from '../e2e-project.js';
+import {
+  APPROVAL_SCHEMA,
+  execIdOf,
+  finished,
+  kitaru,
+  kitaruAsync,
+  makeProject,
+  repo,
+  write,
+} from '../e2e-project.js';
 
 // Screenshots of each step land here (docs/ui.md shows copies of them from docs/screenshots/).
 const SHOTS = process.env.KITARU_SCREENSHOTS ?? join(repo, 'test-output', 'screenshots');
@@ -43,21 +52,7 @@ export default flow(async function many(n: number) {
   return sum;
 });
 `,
-  'flows/approval.ts': `import { checkpoint, flow, wait, type StandardSchemaV1 } from 'kitaru';
-const Approval: StandardSchemaV1<unknown, { approved: boolean }> = {
-  '~standard': {
-    version: 1,
-    vendor: 'test',
-    validate(value) {
-      const v = value as { approved?: unknown } | null;
-      if (typeof v !== 'object' || v === null || typeof v.approved !== 'boolean') {
-        return { issues: [{ message: 'expected a boolean', path: ['approved'] }] };
-      }
-      return { value: { approved: v.approved } };
-    },
-  },
-};
-const draft = checkpoint(function draft(orderId: string) { return { orderId, amount: 42 }; });
+  'flows/approval.ts': `${APPROVAL_SCHEMA}const draft = checkpoint(function draft(orderId: string) { return { orderId, amount: 42 }; });
 export default flow(async function refund(orderId: string) {
   const plan = await draft(orderId);
   const answer = await wait({

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { stripVTControlCharacters } from 'node:util';
-import { bin, makeProject, write } from '../e2e-project.js';
+import { APPROVAL_SCHEMA, bin, makeProject, write } from '../e2e-project.js';
 
 const FLOW = `import { checkpoint, flow } from 'kitaru';
 const slowStep = checkpoint(async function slowStep() { await new Promise((r) => setTimeout(r, 400)); return 1; });
@@ -80,21 +80,7 @@ describe('inspect on a terminal', () => {
   });
 });
 
-const APPROVAL = `import { checkpoint, flow, wait, type StandardSchemaV1 } from 'kitaru';
-const Approval: StandardSchemaV1<unknown, { approved: boolean }> = {
-  '~standard': {
-    version: 1,
-    vendor: 'test',
-    validate(value) {
-      const v = value as { approved?: unknown } | null;
-      if (typeof v !== 'object' || v === null || typeof v.approved !== 'boolean') {
-        return { issues: [{ message: 'expected a boolean', path: ['approved'] }] };
-      }
-      return { value: { approved: v.approved } };
-    },
-  },
-};
-const draft = checkpoint(function draft() { return 42; });
+const APPROVAL = `${APPROVAL_SCHEMA}const draft = checkpoint(function draft() { return 42; });
 export default flow(async function refund() {
   const amount = await draft();
   const answer = await wait({ name: 'approval', question: 'Refund ' + amount + '?', schema: Approval, metadata: { amount } });

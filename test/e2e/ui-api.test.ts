@@ -2,7 +2,15 @@ import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { request } from 'node:http';
 import { after, describe, it } from 'node:test';
-import { execIdOf, finished, kitaru, kitaruAsync, makeProject, write } from '../e2e-project.js';
+import {
+  APPROVAL_SCHEMA,
+  execIdOf,
+  finished,
+  kitaru,
+  kitaruAsync,
+  makeProject,
+  write,
+} from '../e2e-project.js';
 import { startPostgres } from '../pg-cluster.js';
 
 const FLOW = `import { checkpoint, flow } from 'kitaru';
@@ -42,21 +50,7 @@ async function get(url: string): Promise<{ status: number; body: Record<string, 
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
 
-const WAITING = `import { checkpoint, flow, wait, type StandardSchemaV1 } from 'kitaru';
-const Approval: StandardSchemaV1<unknown, { approved: boolean }> = {
-  '~standard': {
-    version: 1,
-    vendor: 'test',
-    validate(value) {
-      const v = value as { approved?: unknown } | null;
-      if (typeof v !== 'object' || v === null || typeof v.approved !== 'boolean') {
-        return { issues: [{ message: 'expected a boolean', path: ['approved'] }] };
-      }
-      return { value: { approved: v.approved } };
-    },
-  },
-};
-const draft = checkpoint(function draft() { return 42; });
+const WAITING = `${APPROVAL_SCHEMA}const draft = checkpoint(function draft() { return 42; });
 export default flow(async function refund() {
   const amount = await draft();
   const answer = await wait({ name: 'approval', question: 'Refund ' + amount + '?', schema: Approval });

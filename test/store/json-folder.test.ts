@@ -40,6 +40,24 @@ function readLines(file: string): Record<string, unknown>[] {
     .map((l) => JSON.parse(l));
 }
 
+/** Runs `body` counting `fs.writeSync` calls (patched, and the change pushed to ESM exports). */
+async function countingWrites<T>(body: () => Promise<T>): Promise<{ writes: number; result: T }> {
+  const { writeSync } = fs;
+  let writes = 0;
+  fs.writeSync = ((...a: Parameters<typeof writeSync>) => {
+    writes++;
+    return writeSync(...a);
+  }) as typeof writeSync;
+  syncBuiltinESMExports();
+  try {
+    const result = await body();
+    return { writes, result };
+  } finally {
+    fs.writeSync = writeSync;
+    syncBuiltinESMExports();
+  }
+}
+
 describe('the .kitaru folder', () => {
   it('holds execution.json (the summary, written when it ends) and journal.jsonl (a line per record)', async () => {
     const h = pipeline.with({ store }).run(3);
@@ -119,39 +137,16 @@ describe('the .kitaru folder', () => {
     const fan = flow(async function slowFan(n: number) {
       return busy.map(Array.from({ length: n }, (_, i) => i));
     });
-    const { writeSync } = fs;
-    let writes = 0;
-    fs.writeSync = ((...a: Parameters<typeof writeSync>) => {
-      writes++;
-      return writeSync(...a);
-    }) as typeof writeSync;
-    syncBuiltinESMExports();
-    try {
-      assert.equal((await fan.with({ store }).run(120).wait()).length, 120);
-    } finally {
-      fs.writeSync = writeSync;
-      syncBuiltinESMExports();
-    }
+    const { writes, result } = await countingWrites(() => fan.with({ store }).run(120).wait());
+    assert.equal(result.length, 120);
     assert.ok(writes <= 10, `${writes} writes for a fan-out of 120`);
   });
 
   it('a replay that reuses everything costs a read per call, not a write: reuse lines go out in groups', async () => {
     const h = many.with({ store }).run(600);
     await h.wait();
-    const { writeSync } = fs;
-    let writes = 0;
-    fs.writeSync = ((...a: Parameters<typeof writeSync>) => {
-      writes++;
-      return writeSync(...a);
-    }) as typeof writeSync;
-    syncBuiltinESMExports();
-    let id: string;
-    try {
-      id = (await client.executions.replay(h.execId)).id;
-    } finally {
-      fs.writeSync = writeSync;
-      syncBuiltinESMExports();
-    }
+    const { writes, result } = await countingWrites(() => client.executions.replay(h.execId));
+    const id = result.id;
     // The start record, a write per 256 references (or per turn), the end: far below 600.
     assert.ok(writes <= 8, `${writes} writes for 600 reused calls`);
     const journal = readLines(join(dir, 'executions', id, 'journal.jsonl'));
