@@ -158,7 +158,7 @@ function cutTornTail(fd: number): void {
 }
 
 /** The length of the part of a journal made of whole lines, a torn last line left out. */
-export function wholeLength(buf: Buffer): number {
+function wholeLength(buf: Buffer): number {
   if (buf.length === 0) return 0;
   if (buf[buf.length - 1] !== 0x0a) return buf.lastIndexOf(0x0a) + 1;
   const start = buf.lastIndexOf(0x0a, buf.length - 2) + 1;

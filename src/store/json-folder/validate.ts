@@ -87,7 +87,7 @@ export function checkExecution(doc: unknown, folderId: string, failWith: Fail): 
 }
 
 /** Checks a call record against the full schema. */
-export function checkCall(doc: unknown, failWith: Fail): CallRecord {
+function checkCall(doc: unknown, failWith: Fail): CallRecord {
   return checkDocument(doc, callSchema, failWith);
 }
 
