@@ -126,6 +126,18 @@ describe('schedules: kitaru.crontab kept by the workers', () => {
     for (const w of workers) assert.doesNotMatch(w.stderr, /crontab'/);
   });
 
+  it('starts a worker in a project without kitaru.crontab that has a file named crontab', async () => {
+    const other = makeProject();
+    write(other, { crontab: 'not a crontab at all\n' });
+    const w = startWorker(other, url);
+    workers.push(w);
+    await w.waitFor(/worker \S+ · concurrency 4 · lease 30s · postgres/);
+    w.child.kill('SIGTERM');
+    const r = await w.result;
+    assert.equal(r.code, 143, w.stderr);
+    assert.doesNotMatch(w.stderr, /crontab|queue:/);
+  });
+
   it('runs each missed tick once, as <name>@<tick>, with two workers racing to start it', async () => {
     const ticks = minutesBetween(knownSince, startedAt);
     assert.ok(ticks.length >= 4, `ticks: ${ticks}`);

@@ -52,9 +52,9 @@ export async function workerCommand(
   // The queue loads only here: a project on a folder store never pays for it.
   const { queueDatabase, openQueue } = await import('../../queue/submit.js');
   const { startWorker } = await import('../../queue/worker.js');
-  const db = await queueDatabase(store, 'kitaru worker');
-  // A bad line stops the worker before it takes anything.
+  // A bad line stops the worker before it connects.
   const crontab = await crontabOf(process.cwd());
+  const db = await queueDatabase(store, 'kitaru worker');
   const say = (line: string) => io.err(`${new Date().toISOString()} ${line}`);
   // The store's idle connection does not hold the process open; the worker does, until it stops.
   const keepAlive = setInterval(() => {}, 1 << 30);
