@@ -8,6 +8,7 @@ import { logsCommand } from './commands/logs.js';
 import { replayCommand } from './commands/replay.js';
 import { inputCommand, resumeCommand } from './commands/resume.js';
 import { runCommand } from './commands/run.js';
+import { schedulesCommand } from './commands/schedules.js';
 import { uiCommand } from './commands/ui.js';
 import { workerCommand } from './commands/worker.js';
 import type { CliIO } from './io.js';
@@ -29,6 +30,7 @@ Examples:
   kitaru logs 01jx --checkpoint fetch               captured output of one call
   kitaru run flows/hello.ts --queue --store postgres://localhost/app   queue it for a worker
   kitaru worker --concurrency 8 --store postgres://localhost/app       run queued executions
+  kitaru schedules                                  the flows kitaru.crontab starts, and when
 
 The store is --store (a postgres:// URL), else --dir, else KITARU_STORE, else KITARU_DIR,
 else the nearest .kitaru/ upwards, else ./.kitaru.
@@ -144,6 +146,13 @@ function addServers(program: Command, act: Act): void {
       '30',
     )
     .action((opts, cmd: Command) => act(cmd, ({ io, listen }) => workerCommand(io, opts, listen)));
+
+  program
+    .command('schedules')
+    .description(
+      "the schedules of this project's kitaru.crontab (kept by the workers), with their next times",
+    )
+    .action((_opts, cmd: Command) => act(cmd, ({ io }) => schedulesCommand(io)));
 }
 
 function addReaders(program: Command, act: Act): void {

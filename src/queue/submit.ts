@@ -34,7 +34,8 @@ export function openQueue(db: Database, onError: (message: string) => void): Pro
 
 /**
  * Records a new execution of `def` as `queued` and queues it for a worker; returns its id at
- * once. With `plan`, the execution is a replay that a worker will run.
+ * once. With `plan`, the execution is a replay that a worker will run. With `id`, the execution
+ * has that id; one that exists already fails the transaction (Postgres' unique violation, 23505).
  */
 export async function submitExecution(
   store: Store,
@@ -43,8 +44,9 @@ export async function submitExecution(
   def: FlowDef,
   args: unknown[],
   plan?: ReplayPlan,
+  id?: string,
 ): Promise<string> {
-  const execId = newExecutionId();
+  const execId = id ?? newExecutionId();
   const encoded = encodeValue(args, 'args', `flow ${def.name}`);
   const record = newExecutionRecord(def, store, execId, encoded, plan, 'queued');
   // The record and its job in one transaction: an execution is never queued without a job.

@@ -10,8 +10,10 @@ import { hasEnded } from '../store/liveness.js';
 import { resolveFlowFile } from '../store/project-root.js';
 import type { Store } from '../store/store.js';
 import type { CallRecord, ExecutionRecord, WaitInfo } from '../store/types.js';
+import type { Schedule } from './crontab.js';
 import type { JobQueue } from './job-queue.js';
 import { createLeases, type Leases } from './leases.js';
+import { scheduleTicks } from './scheduled-start.js';
 
 /** Options of `kitaru worker`. */
 export interface WorkerOptions {
@@ -28,6 +30,8 @@ export interface WorkerOptions {
    * time resumes it, on any worker. @default 30000
    */
   parkAfterMs?: number;
+  /** The schedules of `kitaru.crontab` to keep, and the project root their flow files are in. */
+  crontab?: { root: string; schedules: Schedule[] };
   /** What the worker says it does (one line each). */
   onEvent?: (line: string) => void;
 }
@@ -248,8 +252,10 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
   }
 
   let drained: Promise<void> | undefined;
-  await queue.work(concurrency, take);
-  say(`worker ${name} · concurrency ${concurrency} · lease ${leaseMs / 1000}s · ${store.location}`);
+  const ticks = options.crontab && scheduleTicks(store, options.db, queue, options.crontab, say);
+  await queue.work(concurrency, take, ticks);
+  const kept = options.crontab ? ` · ${options.crontab.schedules.length} schedules` : '';
+  say(`worker ${name} · concurrency ${concurrency} · lease ${leaseMs / 1000}s${kept} · ${store.location}`);
 
   return {
     name,
