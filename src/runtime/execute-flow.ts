@@ -149,7 +149,11 @@ export function startExecution(def: FlowDef, options: StartOptions): ExecutionHa
     record.resumes = (resume.record.resumes ?? 0) + 1;
   }
   const live = liveExecution(run);
-  const done = drive(run, def, options.args, record, live);
+  // A cancelled run (its calls aborted) ends once the cancel has recorded it, never before.
+  const done = drive(run, def, options.args, record, live).then(async (outcome) => {
+    if (run.closing) await run.closing.catch(() => {});
+    return outcome;
+  });
   return {
     execId,
     done,
@@ -209,10 +213,13 @@ function liveExecution(run: RunState): LiveExecution {
   return {
     execId: run.execId,
     async cancel(signal) {
-      if (!close(run, `execution cancelled by ${signal}`)) return;
-      await recordCancelledAttempts(run, signal);
-      const error = run.closedAs?.error ?? null;
-      await run.store.updateExecution(run.execId, finalPatch(run, 'cancelled', null, error));
+      if (!close(run, `execution cancelled by ${signal}`)) return run.closing;
+      run.closing = (async () => {
+        await recordCancelledAttempts(run, signal);
+        const error = run.closedAs?.error ?? null;
+        await run.store.updateExecution(run.execId, finalPatch(run, 'cancelled', null, error));
+      })();
+      await run.closing;
     },
   };
 }
