@@ -76,7 +76,13 @@ export function cancelSuite(store: Store): void {
       const seen: string[] = [];
       let calls = 0;
       const flaky = checkpoint(
-        { retries: 3, retryIf: (e) => (seen.push((e as Error).name), !(e instanceof TypeError)) },
+        {
+          retries: 3,
+          retryIf: (e) => {
+            seen.push((e as Error).name);
+            return !(e instanceof TypeError);
+          },
+        },
         function flaky() {
           calls++;
           if (calls === 1) throw new RangeError('try again');
