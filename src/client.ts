@@ -1,3 +1,4 @@
+import { type CancelOptions, cancelExecution } from './cancel.js';
 import { diffExecutions, type ExecutionDiff } from './diff.js';
 import type { Flow } from './flow.js';
 import { getExecution, getLogs, type ListFilter, listExecutions } from './queries.js';
@@ -62,6 +63,14 @@ export class KitaruClient {
      * stops (a queue-mode execution: queues the resume for the workers, and resolves at once).
      */
     resume(id: string): Promise<Execution>;
+    /**
+     * Cancels an execution and resolves to it once it is recorded `cancelled`: a queued, waiting
+     * or crashed one at once; a running one through the process that runs it (SIGINT on this host,
+     * or directly when it runs in this process) or, in queue mode, its worker at its next
+     * heartbeat. An ended execution is a `KitaruStateError`.
+     * @example await client.executions.cancel(execId);
+     */
+    cancel(id: string, options?: CancelOptions): Promise<Execution>;
   };
 
   constructor(options: KitaruClientOptions = {}) {
@@ -98,6 +107,10 @@ export class KitaruClient {
         if (!resumed.handle) return getExecution(store, resumed.queued, true);
         await resumed.handle.done;
         return getExecution(store, resumed.handle.execId, true);
+      },
+      cancel: async (id, cancelOptions) => {
+        const { execId } = await cancelExecution(store, id, cancelOptions);
+        return getExecution(store, execId, true);
       },
       diff: async (a, b) =>
         diffExecutions(await getExecution(store, a, false), await getExecution(store, b, false), true),

@@ -1,6 +1,7 @@
+export type { CancelOptions } from './cancel.js';
 export { type Checkpoint, type CheckpointOptions, checkpoint, type MapOptions } from './checkpoint.js';
 export { KitaruClient, type KitaruClientOptions } from './client.js';
-export { currentExecutionId, isReplay, log } from './context-api.js';
+export { abortSignal, currentExecutionId, isReplay, log } from './context-api.js';
 export type { CallChange, CallDiff, DiffSide, ExecutionDiff } from './diff.js';
 export {
   type ErrorRecord,
@@ -15,6 +16,7 @@ export {
   KitaruSerializationError,
   KitaruStateError,
   KitaruStoreError,
+  KitaruTimeoutError,
   KitaruUsageError,
   KitaruWaitingError,
   KitaruWaitTimeoutError,

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import pkg from '../../package.json' with { type: 'json' };
 import type { CommandResult, JsonDocument } from './command-result.js';
+import { cancelCommand } from './commands/cancel.js';
 import { diffCommand } from './commands/diff.js';
 import { inspectCommand } from './commands/inspect.js';
 import { listCommand } from './commands/list.js';
@@ -26,6 +27,7 @@ Examples:
   kitaru list --status failed                       executions, newest first
   kitaru input 01jx approval '{"approved":true}'   answer a wait, then resume the execution
   kitaru resume 01jx                                continue a waiting or crashed execution
+  kitaru cancel 01jx                                stop an execution, recorded cancelled
   kitaru ui --open                                  look at executions in the browser
   kitaru logs 01jx --checkpoint fetch               captured output of one call
   kitaru run flows/hello.ts --queue --store postgres://localhost/app   queue it for a worker
@@ -121,6 +123,15 @@ function addWaits(program: Command, act: Act): void {
     .action((id: string, opts, cmd: Command) =>
       act(cmd, ({ io, listen }) => resumeCommand(io, id, opts, listen)),
     );
+
+  program
+    .command('cancel')
+    .description(
+      'cancel an execution: queued, waiting or crashed at once; running through its process or worker',
+    )
+    .argument('<exec-id>', 'execution id or unique prefix')
+    .option('--timeout <duration>', 'how long to wait for a running execution to stop', '60s')
+    .action((id: string, opts, cmd: Command) => act(cmd, ({ io }) => cancelCommand(io, id, opts)));
 }
 
 function addServers(program: Command, act: Act): void {

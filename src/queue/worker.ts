@@ -10,6 +10,7 @@ import { hasEnded } from '../store/liveness.js';
 import { resolveFlowFile } from '../store/project-root.js';
 import type { Store } from '../store/store.js';
 import type { CallRecord, ExecutionRecord, WaitInfo } from '../store/types.js';
+import { createCancelRequests } from './cancels.js';
 import type { Schedule } from './crontab.js';
 import type { JobQueue } from './job-queue.js';
 import { createLeases, type Leases } from './leases.js';
@@ -67,6 +68,8 @@ interface Claim {
   handle?: ExecutionHandle;
   /** The run suspended: the times (wake times, deadlines) at which to take it up again. */
   wakeTimes?: string[];
+  /** A cancel was requested (`kitaru cancel`): the run is cancelled, or will be once it starts. */
+  cancelling?: boolean;
 }
 
 /** Starts a worker: takes queued executions, runs them under a lease, resumes lapsed ones. */
@@ -79,6 +82,7 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
   const name = `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`;
   const leases = createLeases(options.db, name, leaseMs, queue.jobSql);
   const claims = new Map<string, Claim>();
+  const cancels = createCancelRequests(options.db);
   let stopping = false;
 
   /** Stops a run where it is: no more writes from it, and its job may end now. */
@@ -110,16 +114,17 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
     };
     claims.set(execId, claim);
     const beat = setInterval(() => {
-      leases.renew(execId, token).then(
-        (held) => {
-          if (held || claim.letGo) return;
+      leases
+        .renew(execId, token)
+        .then((held) => {
+          if (held) return honourCancel(claim);
+          if (claim.letGo) return;
           // Another worker took it over (this one was silent past its lease): stop here.
           say(`execution ${execId}: lease lost to another worker; stopping it here`);
           letGo(claim);
           claim.release();
-        },
-        (err) => say(`heartbeat for ${execId} failed: ${(err as Error).message}`),
-      );
+        })
+        .catch((err) => say(`heartbeat for ${execId} failed: ${(err as Error).message}`));
     }, leaseMs / 3);
     try {
       await runClaimed(claim);
@@ -132,6 +137,15 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
         end();
       }
     }
+  }
+
+  /** Cancels the run at the heartbeat after `kitaru cancel` asked for it, as Ctrl-C would. */
+  async function honourCancel(claim: Claim): Promise<void> {
+    if (claim.letGo || claim.cancelling || claim.settled) return;
+    if (!(await cancels.requested(claim.execId))) return;
+    claim.cancelling = true;
+    say(`execution ${claim.execId}: cancel requested; cancelling it`);
+    await claim.handle?.cancel('kitaru cancel');
   }
 
   /**
@@ -147,6 +161,7 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
   /** Releases the lease of a run that ended, or suspended (then with jobs for when to go on). */
   async function letGoOf(claim: Claim): Promise<void> {
     await leases.clearInflight(claim.execId);
+    if (claim.cancelling) await cancels.forget(claim.execId);
     if (claim.wakeTimes) await leases.park(claim.execId, claim.token, claim.wakeTimes);
     else await leases.release(claim.execId, claim.token);
   }
@@ -204,6 +219,7 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
     if (!handle) return;
     claim.handle = handle;
     if (claim.letGo) handle.abandon();
+    else if (claim.cancelling) void handle.cancel('kitaru cancel');
     handle.done.then(() => {
       claim.settled = true;
     });

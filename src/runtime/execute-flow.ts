@@ -10,6 +10,7 @@ import { decodeValue, encodeValue, type Json } from '../serialization.js';
 import { recordFlowFile } from '../store/project-root.js';
 import type { Store } from '../store/store.js';
 import { type CallRecord, type ExecutionRecord, SCHEMA_VERSION, type WaitInfo } from '../store/types.js';
+import { abortRun, attemptSignal, runSignal } from './abort.js';
 import { recordCancelledAttempts } from './attempts.js';
 import { installConsoleCapture } from './console-capture.js';
 import { newExecutionId } from './ids.js';
@@ -94,6 +95,8 @@ function newRunState(def: FlowDef, options: StartOptions, store: Store, execId: 
       call: (cp, callArgs, gate) => startCall(run, cp, callArgs, gate),
       wait: (request) => startWait(run, request),
       sleep: (request) => startSleep(run, request),
+      signal: () => runSignal(run),
+      attemptSignal: (scope) => attemptSignal(run, scope),
       log: (entry) => {
         const write = store.appendLogs(execId, [entry]).catch((err: unknown) => {
           storeFailed(run, err);
@@ -145,7 +148,12 @@ export function startExecution(def: FlowDef, options: StartOptions): ExecutionHa
     record.flowAttempts = Math.max(1, resume.record.flowAttempts);
     record.resumes = (resume.record.resumes ?? 0) + 1;
   }
-  const done = drive(run, def, options.args, record);
+  const live = liveExecution(run);
+  // A cancelled run (its calls aborted) ends once the cancel has recorded it, never before.
+  const done = drive(run, def, options.args, record, live).then(async (outcome) => {
+    if (run.closing) await run.closing.catch(() => {});
+    return outcome;
+  });
   return {
     execId,
     done,
@@ -158,6 +166,7 @@ export function startExecution(def: FlowDef, options: StartOptions): ExecutionHa
     abandon: () => {
       close(run, 'handed back by a stopping worker');
     },
+    cancel: (by) => live.cancel(by),
   };
 }
 
@@ -195,6 +204,7 @@ function close(run: RunState, message: string): boolean {
     error,
     cause: undefined,
   };
+  abortRun(run, message);
   return true;
 }
 
@@ -203,10 +213,13 @@ function liveExecution(run: RunState): LiveExecution {
   return {
     execId: run.execId,
     async cancel(signal) {
-      if (!close(run, `execution cancelled by ${signal}`)) return;
-      await recordCancelledAttempts(run, signal);
-      const error = run.closedAs?.error ?? null;
-      await run.store.updateExecution(run.execId, finalPatch(run, 'cancelled', null, error));
+      if (!close(run, `execution cancelled by ${signal}`)) return run.closing;
+      run.closing = (async () => {
+        await recordCancelledAttempts(run, signal);
+        const error = run.closedAs?.error ?? null;
+        await run.store.updateExecution(run.execId, finalPatch(run, 'cancelled', null, error));
+      })();
+      await run.closing;
     },
   };
 }
@@ -238,13 +251,14 @@ async function drive(
   def: FlowDef,
   args: unknown[],
   record: ExecutionRecord,
+  live: LiveExecution,
 ): Promise<ExecutionOutcome> {
-  const live = liveExecution(run);
   state.live.add(live);
   let created = false;
   try {
     await begin(run, def, record);
     created = true;
+    if (run.closedAs) return run.closedAs; // cancelled before the body began: it never runs
     for (let flowAttempt = record.flowAttempts; ; flowAttempt++) {
       if (flowAttempt > record.flowAttempts)
         await run.store.updateExecution(run.execId, { flowAttempts: flowAttempt });

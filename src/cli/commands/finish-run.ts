@@ -121,7 +121,8 @@ export async function finishRun(
   // A store that cannot write is not the flow's failure: say what the store said, exit 2.
   if (outcome?.storeFailed) throw outcome.cause;
   const { status, document } = await report(io, store, handle.execId, () => last.ended);
-  const signal = outcome === null ? signalOf(interrupts.signal) : null;
+  // Cancelled by a signal: the run may end (its calls aborted) before the signal's handler does.
+  const signal = outcome === null || status === 'cancelled' ? signalOf(interrupts.signal) : null;
   return { exitCode: signal ? signalExitCode(signal) : exitCodeOf(status), document };
 }
 
