@@ -13,7 +13,8 @@ export type KitaruErrorName =
   | 'KitaruCancelledError'
   | 'KitaruDivergenceError'
   | 'KitaruWaitTimeoutError'
-  | 'KitaruWaitingError';
+  | 'KitaruWaitingError'
+  | 'KitaruTimeoutError';
 
 const CODES: Record<KitaruErrorName, string> = {
   KitaruError: 'E_KITARU',
@@ -28,6 +29,7 @@ const CODES: Record<KitaruErrorName, string> = {
   KitaruDivergenceError: 'E_DIVERGENCE',
   KitaruWaitTimeoutError: 'E_WAIT_TIMEOUT',
   KitaruWaitingError: 'E_WAITING',
+  KitaruTimeoutError: 'E_TIMEOUT',
 };
 
 /** Base of every error kitaru throws; `code` is stable (`E_*`). */
@@ -59,6 +61,9 @@ export class KitaruCancelledError extends KitaruError {}
 export class KitaruDivergenceError extends KitaruError {}
 /** A wait passed its deadline with no answer and no default; the flow may catch it. */
 export class KitaruWaitTimeoutError extends KitaruError {}
+
+/** Something kitaru waited for took longer than the time it was given (`executions.wait`'s `timeoutMs`). */
+export class KitaruTimeoutError extends KitaruError {}
 
 /** The shape of an error as stored on disk (checked when a store document is read). */
 export const errorRecordSchema = v.object({

@@ -1,5 +1,11 @@
 export { type Checkpoint, type CheckpointOptions, checkpoint, type MapOptions } from './checkpoint.js';
-export { KitaruClient, type KitaruClientOptions } from './client.js';
+export {
+  type EnqueueOptions,
+  type IdOptions,
+  KitaruClient,
+  type KitaruClientOptions,
+  type WaitForOptions,
+} from './client.js';
 export { currentExecutionId, isReplay, log } from './context-api.js';
 export type { CallChange, CallDiff, DiffSide, ExecutionDiff } from './diff.js';
 export {
@@ -15,6 +21,7 @@ export {
   KitaruSerializationError,
   KitaruStateError,
   KitaruStoreError,
+  KitaruTimeoutError,
   KitaruUsageError,
   KitaruWaitingError,
   KitaruWaitTimeoutError,
