@@ -36,7 +36,9 @@ export default flow(async function approve() {
 `;
 
 const runs = (dir: string) =>
-  existsSync(join(dir, 'ran.txt')) ? readFileSync(join(dir, 'ran.txt'), 'utf8').split('\n').filter(Boolean) : [];
+  existsSync(join(dir, 'ran.txt'))
+    ? readFileSync(join(dir, 'ran.txt'), 'utf8').split('\n').filter(Boolean)
+    : [];
 
 interface Doc {
   execution: { id: string; status: string; output: unknown; error: { message: string } | null };
@@ -47,7 +49,9 @@ describe('caller-chosen execution ids (folder store)', () => {
     const dir = makeProject();
     write(dir, { 'flow.ts': FLOW });
     const children = Array.from({ length: 16 }, () =>
-      finished(kitaruAsync(dir, ['run', 'flow.ts', '--args', '"a"', '--id', 'same-1', '--json'], { STEP_MS: '200' })),
+      finished(
+        kitaruAsync(dir, ['run', 'flow.ts', '--args', '"a"', '--id', 'same-1', '--json'], { STEP_MS: '200' }),
+      ),
     );
     const results = await Promise.all(children);
     for (const r of results) {
@@ -161,7 +165,9 @@ describe('caller-chosen ids and waiting, from code (folder store)', () => {
     const dir = makeProject();
     write(dir, { 'flow.ts': FLOW, 'wait.ts': WAITING, 'client.ts': CLIENT });
     // One execution ends while the client waits for it (another process runs it); one stays running.
-    const slow = kitaruAsync(dir, ['run', 'flow.ts', '--args', '"slow"', '--id', 'slow-1'], { STEP_MS: '1500' });
+    const slow = kitaruAsync(dir, ['run', 'flow.ts', '--args', '"slow"', '--id', 'slow-1'], {
+      STEP_MS: '1500',
+    });
     const stuck = kitaruAsync(dir, ['run', 'flow.ts', '--args', '"stuck"', '--id', 'stuck-1'], {
       STEP_MS: '600000',
     });
@@ -170,10 +176,14 @@ describe('caller-chosen ids and waiting, from code (folder store)', () => {
       for (const id of ['slow-1', 'stuck-1']) {
         while (kitaru(dir, ['inspect', id]).code !== 0) await new Promise((r) => setTimeout(r, 50));
       }
-      const r = spawnSync(process.execPath, ['--import', import.meta.resolve('tsx'), 'client.ts', 'slow-1', 'stuck-1'], {
-        cwd: dir,
-        encoding: 'utf8',
-      });
+      const r = spawnSync(
+        process.execPath,
+        ['--import', import.meta.resolve('tsx'), 'client.ts', 'slow-1', 'stuck-1'],
+        {
+          cwd: dir,
+          encoding: 'utf8',
+        },
+      );
       assert.equal(r.status, 0, r.stderr);
       const out = JSON.parse(r.stdout.trim().split('\n').at(-1) as string);
       assert.deepEqual(out.run, ['lib-1', 'X']);
