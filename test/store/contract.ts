@@ -295,7 +295,8 @@ export function storeContract(name: string, make: () => Store): void {
 
     it('resolves an exact id before a prefix of longer ones (order-4 beside order-42)', async () => {
       const s = make();
-      for (const id of ['c63-order-4', 'c63-order-42', 'c63-order-43']) await s.createExecution(execution(id));
+      for (const id of ['c63-order-4', 'c63-order-42', 'c63-order-43'])
+        await s.createExecution(execution(id));
       assert.equal(await s.resolveId('c63-order-4'), 'c63-order-4');
       assert.equal(await s.resolveId('c63-order-42'), 'c63-order-42');
       await assert.rejects(s.resolveId('c63-order'), { name: 'KitaruNotFoundError', message: /ambiguous/ });
