@@ -56,7 +56,10 @@ export class KitaruSerializationError extends KitaruError {}
 export class KitaruStoreError extends KitaruError {}
 /** A checkpoint attempt stopped because the run was cancelled (SIGINT/SIGTERM, `kitaru cancel`). */
 export class KitaruCancelledError extends KitaruError {}
-/** A checkpoint attempt ran past its `timeout`; retried like any error from user code. */
+/**
+ * Something ran past the time it was given: a checkpoint attempt past its `timeout` (retried like
+ * any error from user code), or `client.executions.wait` past its `timeoutMs`.
+ */
 export class KitaruTimeoutError extends KitaruError {}
 
 /** A resumed call whose inputs differ from its recorded inputs: the flow body is not deterministic. */

@@ -1,6 +1,12 @@
 export type { CancelOptions } from './cancel.js';
 export { type Checkpoint, type CheckpointOptions, checkpoint, type MapOptions } from './checkpoint.js';
-export { KitaruClient, type KitaruClientOptions } from './client.js';
+export {
+  type EnqueueOptions,
+  type IdOptions,
+  KitaruClient,
+  type KitaruClientOptions,
+  type WaitForOptions,
+} from './client.js';
 export { abortSignal, currentExecutionId, isReplay, log } from './context-api.js';
 export type { CallChange, CallDiff, DiffSide, ExecutionDiff } from './diff.js';
 export {

@@ -30,6 +30,7 @@ Examples:
   kitaru cancel 01jx                                stop an execution, recorded cancelled
   kitaru ui --open                                  look at executions in the browser
   kitaru logs 01jx --checkpoint fetch               captured output of one call
+  kitaru run flows/hello.ts --id order-42          an id of your own: run again, it reports order-42
   kitaru run flows/hello.ts --queue --store postgres://localhost/app   queue it for a worker
   kitaru worker --concurrency 8 --store postgres://localhost/app       run queued executions
   kitaru schedules                                  the flows kitaru.crontab starts, and when
@@ -56,6 +57,9 @@ function collect(value: string, previous: string[]): string[] {
 }
 
 const VERBOSE = 'a progress line for every call (else the calls after the first 50 are counted)';
+const ID = 'the execution id, instead of a generated one ([A-Za-z0-9._:-], 1 to 100 characters)';
+const ON_CONFLICT =
+  'when --id exists: attach (wait for it and report it, running nothing; the default) or fail';
 const ARGS = 'flow arguments: a JSON array is spread, any other JSON value is the one argument';
 
 function addRun(program: Command, act: Act): void {
@@ -68,6 +72,8 @@ function addRun(program: Command, act: Act): void {
     .option('--args-file <path>', 'file holding the --args JSON')
     .option('--queue', 'queue it for a worker (Postgres store) and print its id at once')
     .option('--wait', 'with --queue: wait for it to end and exit as run does')
+    .option('--id <id>', ID)
+    .option('--on-conflict <mode>', ON_CONFLICT)
     .option('--verbose', VERBOSE)
     .action((file: string, opts, cmd: Command) =>
       act(cmd, ({ io, listen }) => runCommand(io, file, opts, listen)),
@@ -94,6 +100,8 @@ function addReplay(program: Command, act: Act): void {
     .option('--args-file <path>', 'file holding the --args JSON')
     .option('--queue', 'queue the replay for a worker (Postgres store) and print its id at once')
     .option('--wait', 'with --queue: wait for it to end and exit as replay does')
+    .option('--id <id>', ID)
+    .option('--on-conflict <mode>', ON_CONFLICT)
     .option('--verbose', VERBOSE)
     .action((id: string, opts, cmd: Command) =>
       act(cmd, ({ io, listen }) => replayCommand(io, id, opts, listen)),

@@ -9,19 +9,11 @@ import type { Store } from '../store/store.js';
 import { type ExecutionRecord, SCHEMA_VERSION } from '../store/types.js';
 import type { Schedule } from './crontab.js';
 import type { JobQueue, ScheduleTicks } from './job-queue.js';
-import { submitExecution } from './submit.js';
+import { submit } from './submit.js';
 
 /** The id of a schedule's execution for one tick: a tick has one execution, whoever starts it. */
 export function scheduledExecutionId(schedule: string, tick: string): string {
   return `${schedule}@${tick}`;
-}
-
-/** Whether `err` is Postgres refusing a second row with the same key (an execution id taken). */
-function isDuplicateKey(err: unknown): boolean {
-  for (let e = err as { code?: unknown; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
-    if (e.code === '23505') return true;
-  }
-  return false;
 }
 
 /**
@@ -67,24 +59,11 @@ export async function startScheduled(
   try {
     def = pickFlow(await loadFlowFile(join(root, schedule.file)), schedule.flow ?? undefined);
   } catch (err) {
-    const started = await createdOnce(() => store.createExecution(failedRecord(execId, schedule, err)));
+    const started = await store.createExecution(failedRecord(execId, schedule, err));
     return { execId, started, error: (err as Error).message };
   }
-  const started = await createdOnce(() =>
-    submitExecution(store, db, queue, def, schedule.args, undefined, execId),
-  );
-  return { execId, started };
-}
-
-/** Runs a creation; false when the id was taken already. */
-async function createdOnce(create: () => Promise<unknown>): Promise<boolean> {
-  try {
-    await create();
-    return true;
-  } catch (err) {
-    if (isDuplicateKey(err)) return false;
-    throw err;
-  }
+  const { created } = await submit(store, db, queue, { def, args: schedule.args, id: execId });
+  return { execId, started: created };
 }
 
 /** The schedules of a crontab as a worker keeps them: each tick starts its execution, said in a line. */

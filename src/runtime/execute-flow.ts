@@ -11,6 +11,7 @@ import { recordFlowFile } from '../store/project-root.js';
 import type { Store } from '../store/store.js';
 import { type CallRecord, type ExecutionRecord, SCHEMA_VERSION, type WaitInfo } from '../store/types.js';
 import { abortRun, attemptSignal, runSignal } from './abort.js';
+import { attachTo } from './attach.js';
 import { recordCancelledAttempts } from './attempts.js';
 import { installConsoleCapture } from './console-capture.js';
 import { newExecutionId } from './ids.js';
@@ -138,7 +139,7 @@ export function startExecution(def: FlowDef, options: StartOptions): ExecutionHa
   installConsoleCapture();
   const { store } = options;
   const resume = options.resume;
-  const execId = resume ? resume.record.id : newExecutionId();
+  const execId = resume ? resume.record.id : (options.id ?? newExecutionId());
   const args = encodeValue(options.args, 'args', `flow ${def.name}`);
   const run = newRunState(def, options, store, execId);
   if (resume) preload(run, resume.calls);
@@ -150,16 +151,19 @@ export function startExecution(def: FlowDef, options: StartOptions): ExecutionHa
   }
   const live = liveExecution(run);
   // A cancelled run (its calls aborted) ends once the cancel has recorded it, never before.
-  const done = drive(run, def, options.args, record, live).then(async (outcome) => {
-    if (run.closing) await run.closing.catch(() => {});
-    return outcome;
-  });
+  const done = drive(run, def, options.args, record, live, options.onConflict ?? 'attach').then(
+    async (outcome) => {
+      if (run.closing) await run.closing.catch(() => {});
+      return outcome;
+    },
+  );
   return {
     execId,
     done,
     wait: () =>
       done.then((o) => {
         if (o.status === 'completed') return o.value;
+        if (o.refused) throw o.cause;
         if (o.status === 'waiting') throw new KitaruWaitingError(o.execId, o.waits);
         throw new KitaruExecutionError(o.execId, o.status, o.error, { cause: o.cause });
       }),
@@ -228,22 +232,26 @@ async function drain(run: RunState): Promise<void> {
   while (run.pending.size > 0) await Promise.allSettled([...run.pending]);
 }
 
-/** Records the execution as started (created, or taken up again in place when resumed). */
-async function begin(run: RunState, def: FlowDef, record: ExecutionRecord): Promise<void> {
+/**
+ * Records the execution as started (created, or taken up again in place when resumed); false when
+ * its id names an execution that exists (nothing written).
+ */
+async function begin(run: RunState, def: FlowDef, record: ExecutionRecord): Promise<boolean> {
   if (run.resumed) {
     const { flow, status, pid, host, flowAttempts, resumes } = record;
     const patch: Partial<ExecutionRecord> = { flow, status, pid, host, flowAttempts, waits: [] };
     if (resumes !== undefined) patch.resumes = resumes;
     await run.store.updateExecution(run.execId, patch);
     for (const input of await run.store.getInputs(run.execId)) run.inputs.set(input.waitId, input);
-  } else {
-    await run.store.createExecution(record);
+  } else if (!(await run.store.createExecution(record))) {
+    return false;
   }
   run.observer.executionStarted?.({
     execId: run.execId,
     flowName: def.name,
     sourceExecId: record.originalExecId,
   });
+  return true;
 }
 
 async function drive(
@@ -252,11 +260,16 @@ async function drive(
   args: unknown[],
   record: ExecutionRecord,
   live: LiveExecution,
+  onConflict: 'attach' | 'fail',
 ): Promise<ExecutionOutcome> {
   state.live.add(live);
   let created = false;
   try {
-    await begin(run, def, record);
+    if (!(await begin(run, def, record))) {
+      // Another execution's: a signal here must not record it cancelled.
+      state.live.delete(live);
+      return await attachTo(run, def, onConflict);
+    }
     created = true;
     if (run.closedAs) return run.closedAs; // cancelled before the body began: it never runs
     for (let flowAttempt = record.flowAttempts; ; flowAttempt++) {

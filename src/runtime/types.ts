@@ -43,6 +43,13 @@ export interface StartOptions {
   store: Store;
   /** Present for a replay. */
   plan?: ReplayPlan;
+  /** The new execution's id, chosen by the caller (checked already). @default a generated id */
+  id?: string;
+  /**
+   * When `id` names an execution that exists: wait for it to stop and report it as this run's own,
+   * running nothing (`attach`), or end at once with a `KitaruStateError` (`fail`). @default 'attach'
+   */
+  onConflict?: 'attach' | 'fail';
   observer?: RunObserver;
   /**
    * Resume this recorded execution in place (a worker taking over from a lost one): same id, its
@@ -69,6 +76,10 @@ export interface ExecutionOutcome {
   cause: unknown;
   /** The store could not record the run (the cause is its `KitaruStoreError`), not the flow failing. */
   storeFailed?: true;
+  /** The id existed: this is that execution, waited for (nothing ran here). */
+  attached?: true;
+  /** The id existed and `onConflict` was `fail`: nothing ran; the cause is the `KitaruStateError`. */
+  refused?: true;
 }
 
 /** A started execution. */

@@ -274,5 +274,45 @@ export function storeContract(name: string, make: () => Store): void {
       const listed = await s.listExecutions({ accept: (r) => r.status === 'waiting' });
       assert.ok(listed.executions.some((e) => e.id === '0052aaaa'));
     });
+
+    it('creates an id once: a second creation is refused with false and writes nothing', async () => {
+      const s = make();
+      const first = execution('c61-order', { args: ['first'] });
+      assert.equal(await s.createExecution(first), true);
+      assert.equal(await s.createExecution(execution('c61-order', { args: ['second'] })), false);
+      assert.deepEqual((await s.getExecution('c61-order')).args, ['first']);
+    });
+
+    it('of 16 creations of one id at once, exactly one succeeds', async () => {
+      const s = make();
+      const results = await Promise.all(
+        Array.from({ length: 16 }, (_, i) => s.createExecution(execution('c62-same', { args: [i] }))),
+      );
+      assert.equal(results.filter((r) => r === true).length, 1);
+      const winner = results.indexOf(true);
+      assert.deepEqual((await s.getExecution('c62-same')).args, [winner]);
+    });
+
+    it('resolves an exact id before a prefix of longer ones (order-4 beside order-42)', async () => {
+      const s = make();
+      for (const id of ['c63-order-4', 'c63-order-42', 'c63-order-43'])
+        await s.createExecution(execution(id));
+      assert.equal(await s.resolveId('c63-order-4'), 'c63-order-4');
+      assert.equal(await s.resolveId('c63-order-42'), 'c63-order-42');
+      await assert.rejects(s.resolveId('c63-order'), { name: 'KitaruNotFoundError', message: /ambiguous/ });
+    });
+
+    it('tells a waiter when a status is written, long before its own time is up', async () => {
+      const s = make();
+      assert.ok(s.changed, 'every store here sends change notices');
+      await s.createExecution(execution('c64-watch'));
+      const changed = s.changed('c64-watch', 600_000);
+      await s.updateExecution('c64-watch', { status: 'completed', endedAt: new Date().toISOString() });
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error('no notice within 20 s of the status write')), 20_000);
+      });
+      await Promise.race([changed, late]).finally(() => clearTimeout(timer));
+    });
   });
 }

@@ -17,6 +17,7 @@ import { type JournalWriter, openJournal } from './journal-writer.js';
 import { createLayout } from './layout.js';
 import { checkRoot, prepareForWrites } from './prepare.js';
 import { createResumeClaims } from './resume-claims.js';
+import { folderChanged } from './watch.js';
 
 /** What the store keeps for an execution being written by this process. */
 interface LiveExecution {
@@ -238,16 +239,21 @@ export function createJsonFolderStore(root: string): Store {
         }
       } catch (err) {
         // Nothing half-created: a folder without its start record would be an execution nobody
-        // wrote. But a journal that was there already is another execution's: it stays.
+        // wrote. But a journal that was there already is another execution's: it stays, and this
+        // creation lost (the journal is made with O_EXCL: of two creators, one wins).
         const exists = (err as { cause?: { code?: string } }).cause?.code === 'EEXIST';
         try {
           journal?.close();
         } catch {}
+        if (exists && !journal) return false;
         if (!exists) rmSync(dir, { recursive: true, force: true });
         throw osError('create store file', layout.journalFile(record.id), err);
       }
       live.set(record.id, { journal, doc: { ...record }, seqs: new Set(), durable });
+      return true;
     },
+
+    changed: (id, ms) => folderChanged(layout.execDir(id), ms),
 
     async updateExecution(id, patch) {
       const l = live.get(id) ?? (existsSync(layout.journalFile(id)) ? await takeUp(id) : undefined);
