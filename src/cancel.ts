@@ -28,8 +28,11 @@ export interface Canceller {
   close(): Promise<void>;
 }
 
-/** How often a cancel looks at an execution it asked another process to stop, in ms. */
-const POLL_MS = 50;
+/**
+ * The longest a cancel waits between two looks at an execution it asked another process to stop,
+ * in ms; the store's notice of a status write (where it has them) wakes it sooner.
+ */
+const POLL_MS = 250;
 
 /** What a cancelled execution's record says, written by whoever stops it without running it. */
 export function cancelledPatch(by: string): Partial<ExecutionRecord> {
@@ -102,7 +105,7 @@ async function cancelUntilRecorded(
           `It will stop at its next chance; follow it with \`kitaru inspect ${execId}\`.`,
       );
     }
-    await delay(POLL_MS);
+    await (store.changed ? store.changed(execId, POLL_MS) : delay(50));
   }
 }
 
