@@ -3,6 +3,7 @@ import type { Flow } from './flow.js';
 import { getExecution, getLogs, type ListFilter, listExecutions } from './queries.js';
 import { startReplay } from './replay.js';
 import { giveInput, type InputOptions, resumeOrQueue } from './resume.js';
+import { collectGarbage, deleteOne, type GcOptions, type GcReport } from './retention.js';
 import type { ReplayOptions } from './runtime/replay-plan.js';
 import { resolveStore } from './store/drivers.js';
 import type { Store } from './store/store.js';
@@ -62,6 +63,19 @@ export class KitaruClient {
      * stops (a queue-mode execution: queues the resume for the workers, and resolves at once).
      */
     resume(id: string): Promise<Execution>;
+    /**
+     * Deletes one ended execution (completed, failed, cancelled or crashed), all or nothing, and
+     * resolves to its full id. A running, waiting or queued one, or one whose calls another
+     * execution reuses, is a `KitaruStateError`.
+     * @example await client.executions.delete(execId);
+     */
+    delete(id: string): Promise<string>;
+    /**
+     * Deletes the ended executions that match every filter given, as `kitaru gc` does; with no
+     * filter (and no `all`), a `KitaruUsageError`.
+     * @example await client.executions.gc({ olderThan: '30d', keepLast: 100 });
+     */
+    gc(options: GcOptions): Promise<GcReport>;
   };
 
   constructor(options: KitaruClientOptions = {}) {
@@ -98,6 +112,12 @@ export class KitaruClient {
         if (!resumed.handle) return getExecution(store, resumed.queued, true);
         await resumed.handle.done;
         return getExecution(store, resumed.handle.execId, true);
+      },
+      delete: (id) => deleteOne(store, id),
+      gc: async (gcOptions) => {
+        const report = await collectGarbage(store, gcOptions);
+        for (const w of report.warnings) onWarning(w);
+        return report;
       },
       diff: async (a, b) =>
         diffExecutions(await getExecution(store, a, false), await getExecution(store, b, false), true),
