@@ -91,7 +91,8 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
     const current = claims.get(execId);
     if (current && !current.letGo) return; // this worker runs it already: a duplicate job
     if (current) await current.ended; // a run this worker let go of: let it finish unwinding
-    const token = await leases.claim(execId);
+    const token = await claimLease(execId);
+    if (token === undefined) return;
     if (!token) return notClaimed(execId);
     let release!: () => void;
     let end!: () => void;
@@ -127,6 +128,24 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
       } finally {
         end();
       }
+    }
+  }
+
+  /**
+   * The lease's token; null while another worker holds it; undefined when the execution is gone
+   * (deleted by gc since its job was queued: a wake time, a deadline), and its job is dropped.
+   */
+  async function claimLease(execId: string): Promise<string | null | undefined> {
+    try {
+      return await leases.claim(execId);
+    } catch (err) {
+      const gone = await store.getExecution(execId).then(
+        () => false,
+        (e: { name?: string }) => e.name === 'KitaruNotFoundError',
+      );
+      if (!gone) throw err;
+      say(`execution ${execId} no longer exists (deleted); its job is dropped`);
+      return undefined;
     }
   }
 

@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, readdirSync, watch, writeFileSync } from 'node:f
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import pg from 'pg';
 import { KitaruClient } from '../../src/index.js';
 import {
   type CliResult,
@@ -16,6 +17,7 @@ import {
   write,
 } from '../e2e-project.js';
 import { copyFolderExecutions, copyPostgresExecutions } from '../gc-store.js';
+import { delay } from '../helpers.js';
 import { startPostgres } from '../pg-cluster.js';
 
 const FLOW = `import { checkpoint, flow } from 'kitaru';
@@ -207,5 +209,37 @@ describe('kitaru gc', () => {
     const all = ok(kitaru(dir, ['gc', '--all']));
     assert.match(all.stdout, /^deleted 2 executions \(2 completed\)\n/);
     assert.deepEqual(listed(dir, {}), []);
+  });
+
+  it('a worker drops the job of an execution deleted since it was queued', async () => {
+    const url = await startPostgres();
+    const dir = makeProject();
+    const worker = kitaruAsync(dir, ['worker', '--store', url]);
+    const done = finished(worker);
+    let err = '';
+    worker.stderr?.on('data', (d) => (err += d));
+    const client = new pg.Client({ connectionString: url });
+    const waitFor = async (pattern: RegExp) => {
+      for (const end = Date.now() + 20_000; !pattern.test(err); await delay(25)) {
+        if (Date.now() > end) throw new Error(`worker never printed ${pattern}:\n${err}`);
+      }
+    };
+    try {
+      await waitFor(/concurrency/);
+      await client.connect();
+      // The job a wait's deadline leaves queued, for an execution gc has deleted meanwhile.
+      await client.query(
+        "select graphile_worker.add_job('kitaru_execution', json_build_object('execId', 'gone-by-gc'))",
+      );
+      await waitFor(/execution gone-by-gc no longer exists \(deleted\); its job is dropped/);
+      const jobs = await client.query(
+        "select count(*)::int as n from graphile_worker._private_jobs where payload->>'execId' = 'gone-by-gc'",
+      );
+      assert.equal(jobs.rows[0]?.n, 0, 'the job is done, not failed and queued again');
+    } finally {
+      await client.end().catch(() => {});
+      worker.kill('SIGTERM');
+      await done;
+    }
   });
 });
