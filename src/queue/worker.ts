@@ -92,8 +92,7 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
     if (current && !current.letGo) return; // this worker runs it already: a duplicate job
     if (current) await current.ended; // a run this worker let go of: let it finish unwinding
     const token = await claimLease(execId);
-    if (token === undefined) return;
-    if (!token) return notClaimed(execId);
+    if (!token) return;
     let release!: () => void;
     let end!: () => void;
     const claim: Claim = {
@@ -132,12 +131,14 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
   }
 
   /**
-   * The lease's token; null while another worker holds it; undefined when the execution is gone
-   * (deleted by gc since its job was queued: a wake time, a deadline), and its job is dropped.
+   * The lease's token, or null when this worker is not to run the execution: another worker holds
+   * it (see `notClaimed`), or it is gone (deleted by gc since its job was queued: a wake time, a
+   * deadline), and its job is dropped.
    */
-  async function claimLease(execId: string): Promise<string | null | undefined> {
+  async function claimLease(execId: string): Promise<string | null> {
+    let token: string | null;
     try {
-      return await leases.claim(execId);
+      token = await leases.claim(execId);
     } catch (err) {
       const gone = await store.getExecution(execId).then(
         () => false,
@@ -145,8 +146,10 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
       );
       if (!gone) throw err;
       say(`execution ${execId} no longer exists (deleted); its job is dropped`);
-      return undefined;
+      return null;
     }
+    if (!token) await notClaimed(execId);
+    return token;
   }
 
   /**
