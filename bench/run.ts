@@ -1,6 +1,6 @@
 // npm run bench: kitaru against raw-fs baselines, as ratios measured in one run (see docs/performance.md).
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -82,6 +82,12 @@ const F = {
     'list failed',
     `\`kitaru list --status failed --limit 50 --json\` over ${LIST_EXECUTIONS} (1% failed)`,
     1500,
+    'ms',
+  ),
+  gc: figure(
+    'gc',
+    `\`kitaru gc --all --json\` of ${LIST_EXECUTIONS} executions on the folder store`,
+    5000,
     'ms',
   ),
   coldStart: figure('cold start', '`kitaru run hello.ts` vs `node --import tsx plain.ts`', 1.15),
@@ -246,6 +252,26 @@ function listMs(args: string[]): number {
   return spawnTimed([join(repo, 'bin', 'kitaru.js'), 'list', ...args, '--json'], { KITARU_DIR: listStore });
 }
 
+/**
+ * `kitaru gc --all` of a fresh 10,000-execution store, through the CLI (absolute ms), with the
+ * time to remove as many execution folders by hand (rmSync of each) for context.
+ */
+async function gcOfMany(dir: string): Promise<void> {
+  const store = join(dir, 'gc', '.kitaru');
+  const raw = join(dir, 'gc-raw', '.kitaru');
+  await makeListStore(store, LIST_EXECUTIONS, 100);
+  await makeListStore(raw, LIST_EXECUTIONS, 100);
+  const rawMs = await time(() => {
+    for (const id of readdirSync(join(raw, 'executions'))) {
+      rmSync(join(raw, 'executions', id), { recursive: true, force: true });
+    }
+  });
+  const gcMs = spawnTimed([join(repo, 'bin', 'kitaru.js'), 'gc', '--all', '--json'], { KITARU_DIR: store });
+  const left = readdirSync(join(store, 'executions')).length;
+  if (left !== 0) throw new Error(`kitaru gc --all left ${left} executions`);
+  record(F.gc, gcMs, { rawRemoveMs: rawMs });
+}
+
 async function repetition(rep: number): Promise<void> {
   const dir = mkdtempSync(join(root, `rep${rep}-`));
   const shm = mkdtempSync(join('/dev/shm', 'kitaru-bench-'));
@@ -255,6 +281,7 @@ async function repetition(rep: number): Promise<void> {
     await durableMode(dir);
     await smallFlows(dir, F.smallFlows);
     await smallFlows(shm, F.smallFlowsTmpfs);
+    await gcOfMany(dir);
   } finally {
     rmSync(dir, { recursive: true, force: true });
     rmSync(shm, { recursive: true, force: true });

@@ -6,6 +6,7 @@ import { loadFlowFile, pickFlow } from './loader.js';
 import { getExecution, getLogs, type ListFilter, listExecutions } from './queries.js';
 import { startReplay } from './replay.js';
 import { giveInput, type InputOptions, resumeOrQueue } from './resume.js';
+import { collectGarbage, deleteOne, type GcOptions, type GcReport } from './retention.js';
 import { checkIdOptions, type OnConflict } from './runtime/caller-ids.js';
 import type { ReplayOptions } from './runtime/replay-plan.js';
 import { awaitStopped } from './store/await-stop.js';
@@ -119,6 +120,19 @@ export class KitaruClient {
      * @example await client.executions.cancel(execId);
      */
     cancel(id: string, options?: CancelOptions): Promise<Execution>;
+    /**
+     * Deletes one ended execution (completed, failed, cancelled or crashed), all or nothing, and
+     * resolves to its full id. A running, waiting or queued one, or one whose calls another
+     * execution reuses, is a `KitaruStateError`.
+     * @example await client.executions.delete(execId);
+     */
+    delete(id: string): Promise<string>;
+    /**
+     * Deletes the ended executions that match every filter given, as `kitaru gc` does; with no
+     * filter (and no `all`), a `KitaruUsageError`.
+     * @example await client.executions.gc({ olderThan: '30d', keepLast: 100 });
+     */
+    gc(options: GcOptions): Promise<GcReport>;
   };
 
   constructor(options: KitaruClientOptions = {}) {
@@ -185,6 +199,12 @@ export class KitaruClient {
       cancel: async (id, cancelOptions) => {
         const { execId } = await cancelExecution(store, id, cancelOptions);
         return getExecution(store, execId, true);
+      },
+      delete: (id) => deleteOne(store, id),
+      gc: async (gcOptions) => {
+        const report = await collectGarbage(store, gcOptions);
+        for (const w of report.warnings) onWarning(w);
+        return report;
       },
       diff: async (a, b) =>
         diffExecutions(await getExecution(store, a, false), await getExecution(store, b, false), true),

@@ -38,6 +38,7 @@ export {
 } from './flow.js';
 export type { ListFilter } from './queries.js';
 export type { InputOptions } from './resume.js';
+export type { GcEntry, GcKept, GcKeptReason, GcOptions, GcReport } from './retention.js';
 export type { Duration } from './runtime/duration.js';
 export type { KitaruFuture } from './runtime/future.js';
 export type { ReplayOptions } from './runtime/replay-plan.js';

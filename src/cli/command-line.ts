@@ -3,6 +3,7 @@ import pkg from '../../package.json' with { type: 'json' };
 import type { CommandResult, JsonDocument } from './command-result.js';
 import { cancelCommand } from './commands/cancel.js';
 import { diffCommand } from './commands/diff.js';
+import { gcCommand } from './commands/gc.js';
 import { inspectCommand } from './commands/inspect.js';
 import { listCommand } from './commands/list.js';
 import { logsCommand } from './commands/logs.js';
@@ -28,6 +29,7 @@ Examples:
   kitaru input 01jx approval '{"approved":true}'   answer a wait, then resume the execution
   kitaru resume 01jx                                continue a waiting or crashed execution
   kitaru cancel 01jx                                stop an execution, recorded cancelled
+  kitaru gc --older-than 30d --keep-last 100        delete old ended executions (--dry-run first)
   kitaru ui --open                                  look at executions in the browser
   kitaru logs 01jx --checkpoint fetch               captured output of one call
   kitaru run flows/hello.ts --id order-42          an id of your own: run again, it reports order-42
@@ -206,6 +208,18 @@ function addReaders(program: Command, act: Act): void {
     .action((id: string, opts, cmd: Command) => act(cmd, ({ io }) => logsCommand(io, id, opts)));
 }
 
+function addGc(program: Command, act: Act): void {
+  program
+    .command('gc')
+    .description('delete ended executions (never running, waiting or queued ones), each all or nothing')
+    .option('--older-than <duration>', 'only those that ended longer ago than this (30d, 12h, 90m)')
+    .option('--status <status...>', 'only these statuses: completed, failed, cancelled, crashed')
+    .option('--keep-last <n>', 'spare the newest n of those that match')
+    .option('--all', 'every ended execution (needed when no other filter is given)')
+    .option('--dry-run', 'say what would be deleted, delete nothing')
+    .action((opts, cmd: Command) => act(cmd, ({ io }) => gcCommand(io, opts)));
+}
+
 /** The root of `kitaru`'s command line: global options and help. Configure it before `addCommands`. */
 export function rootCommand(): Command {
   return new Command('kitaru')
@@ -230,4 +244,5 @@ export function addCommands(program: Command, act: Act): void {
   addWaits(program, act);
   addServers(program, act);
   addReaders(program, act);
+  addGc(program, act);
 }

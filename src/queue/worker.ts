@@ -99,8 +99,8 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
     const current = claims.get(execId);
     if (current && !current.letGo) return; // this worker runs it already: a duplicate job
     if (current) await current.ended; // a run this worker let go of: let it finish unwinding
-    const token = await leases.claim(execId);
-    if (!token) return notClaimed(execId);
+    const token = await claimLease(execId);
+    if (!token) return;
     let release!: () => void;
     let end!: () => void;
     const claim: Claim = {
@@ -146,6 +146,28 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
     claim.cancelling = true;
     say(`execution ${claim.execId}: cancel requested; cancelling it`);
     await claim.handle?.cancel('kitaru cancel');
+  }
+
+  /**
+   * The lease's token, or null when this worker is not to run the execution: another worker holds
+   * it (see `notClaimed`), or it is gone (deleted by gc since its job was queued: a wake time, a
+   * deadline), and its job is dropped.
+   */
+  async function claimLease(execId: string): Promise<string | null> {
+    let token: string | null;
+    try {
+      token = await leases.claim(execId);
+    } catch (err) {
+      const gone = await store.getExecution(execId).then(
+        () => false,
+        (e: { name?: string }) => e.name === 'KitaruNotFoundError',
+      );
+      if (!gone) throw err;
+      say(`execution ${execId} no longer exists (deleted); its job is dropped`);
+      return null;
+    }
+    if (!token) await notClaimed(execId);
+    return token;
   }
 
   /**

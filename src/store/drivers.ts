@@ -102,6 +102,9 @@ function lazyStore(
     dropInput: async (execId, waitId) => (await s()).dropInput(execId, waitId),
     claimResume: async (execId) => (await s()).claimResume(execId),
     releaseResume: async (execId) => (await s()).releaseResume(execId),
+    deleteExecution: async (id) => (await s()).deleteExecution(id),
+    reusedSources: async (id) => (await s()).reusedSources(id),
+    finishDeletions: async () => (await s()).finishDeletions?.(),
     close: async () => {
       if (loading) await (await loading).close?.();
     },

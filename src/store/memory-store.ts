@@ -106,6 +106,18 @@ export function createMemoryStore(): Store {
     async dropInput(execId, waitId) {
       entry(execId).inputs.delete(waitId);
     },
+    async deleteExecution(id) {
+      entry(id);
+      executions.delete(id);
+      claimed.delete(id);
+    },
+    async reusedSources(id) {
+      const sources = new Set<string>();
+      for (const c of entry(id).calls.values()) {
+        if (c.origin === 'reused' && c.sourceExecId !== null) sources.add(c.sourceExecId);
+      }
+      return [...sources];
+    },
     async resolveId(prefix) {
       if (executions.has(prefix)) return prefix;
       const matches = [...executions.keys()].filter((id) => id.startsWith(prefix));

@@ -74,6 +74,22 @@ export interface Store {
    * without it is read every `ms`.
    */
   changed?(id: string, ms: number): Promise<void>;
+  /**
+   * Deletes an execution and everything recorded for it (calls, logs, answers), all or nothing:
+   * readers see it whole or not at all, even if the process dies midway. `KitaruNotFoundError` if
+   * there is none. It does not ask whether the execution may go: `src/retention.ts` does.
+   */
+  deleteExecution(id: string): Promise<void>;
+  /**
+   * The executions whose calls this one reuses (the `sourceExecId` of its reused calls), read from
+   * its own records only: the sources are not opened.
+   */
+  reusedSources(id: string): Promise<string[]>;
+  /**
+   * Finishes deletions that a killed process left half done (the folder store's folders renamed
+   * aside); absent where a deletion is one transaction.
+   */
+  finishDeletions?(): Promise<void>;
   /** The full id for an exact id (which always wins) or a unique prefix; `KitaruNotFoundError` if none or several match. */
   resolveId(prefix: string): Promise<string>;
   /** Releases connections, for stores that hold any. */

@@ -7,6 +7,7 @@ import { osError } from '../os-error.js';
 import type { Store } from '../store.js';
 import type { CallRecord, ExecutionRecord, ExecutionSummaryRecord } from '../types.js';
 import type { CallRef } from './call-index.js';
+import { deleteFolderAside, sweepAside } from './delete-aside.js';
 import { createExecutionAdapter } from './execution-adapter.js';
 import { createFormat1Reader, type SourceLookup } from './format1.js';
 import { ensureDir, listSubdirs } from './fs-helpers.js';
@@ -363,6 +364,35 @@ export function createJsonFolderStore(root: string): Store {
       return claims.claim(execId);
     },
 
+    async deleteExecution(id) {
+      checkId(id);
+      prepare();
+      const l = live.get(id);
+      if (l) {
+        live.delete(id);
+        l.journal.close();
+      }
+      deleteFolderAside(layout.execDir(id), layout.executions, layout.tmpDir, id);
+      claims.release(id);
+    },
+
+    async reusedSources(id) {
+      checkId(id);
+      const j = journalOf(id);
+      if (!j && !(await readSummary(id))) throw notFound(id);
+      const sources = new Set<string>();
+      const entries = j ? j.calls.values() : format1.refs(id);
+      for (const e of entries) {
+        if (isRef(e) || (e.origin === 'reused' && e.sourceExecId !== null))
+          sources.add(e.sourceExecId as string);
+      }
+      return [...sources];
+    },
+
+    async finishDeletions() {
+      sweepAside(layout.tmpDir);
+    },
+
     async resolveId(prefix) {
       if (prefix === '' || /[\\/]/.test(prefix) || prefix.startsWith('.')) {
         throw new KitaruNotFoundError(
@@ -385,6 +415,13 @@ export function createJsonFolderStore(root: string): Store {
       );
     },
   };
+}
+
+/** An id that could name a path outside `executions/` is nobody's. */
+function checkId(id: string): void {
+  if (id === '' || /[\\/]/.test(id) || id.startsWith('.')) {
+    throw new KitaruNotFoundError(`"${id}" is not an execution id. List executions with \`kitaru list\`.`);
+  }
 }
 
 /**

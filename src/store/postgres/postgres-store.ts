@@ -420,6 +420,30 @@ export function createPostgresStore(url: string): Store & { close(): Promise<voi
       ]);
     },
 
+    async deleteExecution(id) {
+      // One statement, so one transaction: the calls, logs and answers go with the row (their
+      // foreign keys cascade), and so do the queue's lease and attempts in flight.
+      const { rowCount } = await query('delete execution', 'delete from kitaru_executions where id = $1', [
+        id,
+      ]);
+      if (rowCount !== 1) {
+        throw new KitaruNotFoundError(
+          `no execution ${id} in ${redact(url)} to delete. List executions with \`kitaru list\`.`,
+        );
+      }
+    },
+
+    async reusedSources(id) {
+      await getDoc(id);
+      const { rows } = await query<{ source: string }>(
+        'read reused sources',
+        `select distinct doc->>'sourceExecId' as source from kitaru_calls
+         where exec_id = $1 and doc->>'origin' = 'reused' and doc->>'sourceExecId' is not null`,
+        [id],
+      );
+      return rows.map((r) => r.source);
+    },
+
     async resolveId(prefix) {
       const { rows } = await query<{ id: string }>(
         'find execution',
