@@ -321,8 +321,8 @@ describe('waits and sleeps killed with SIGKILL', () => {
         );
         const kill = step < 4 && Math.random() < 0.75;
         // Once an input said the answer is kept already, resume (as its message tells).
-        const pending = ex.status === 'waiting' && ex.waits.some((w) => w.id === 'pick') && !kept;
-        const args = pending ? ['input', id, 'pick', '{"n": 7}'] : ['resume', id];
+        const pending: boolean = ex.status === 'waiting' && ex.waits.some((w) => w.id === 'pick') && !kept;
+        const args: string[] = pending ? ['input', id, 'pick', '{"n": 7}'] : ['resume', id];
         const r = await killedAtRandom(dir, args, kill);
         processes++;
         if (r.signal === 'SIGKILL') kills++;
