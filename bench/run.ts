@@ -16,7 +16,7 @@ import three from './flows/three.js';
 import { makeListStore } from './list-store.js';
 import { type Figure, figure, median, record, sandwich, time } from './measure.js';
 import { rawAppend, rawAtomicCalls, rawExecDir, rawSmallFlow } from './raw.js';
-import { measureWorkers } from './workers.js';
+import { measureInputLatency, measureWorkers } from './workers.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = join(here, '..');
@@ -96,6 +96,12 @@ const F = {
     'postgres',
     'per-checkpoint on the Postgres store vs one single-row INSERT round trip',
     1.5,
+  ),
+  inputToRunning: figure(
+    'input to running',
+    'queue mode: `client.executions.input` to the call after the wait starting on an idle worker',
+    100,
+    'ms',
   ),
 };
 
@@ -412,6 +418,15 @@ async function main(): Promise<void> {
   console.error('  enqueue to start: latency on an idle worker');
   const enqueueMs = await measureEnqueueToStart(pgUrl, 30);
   const enqueueToStart = { medianMs: enqueueMs, target: 50, pass: enqueueMs <= 50 };
+  console.error('  input to running: an answer to a queue-mode execution, until a worker runs it again');
+  const latency = await measureInputLatency(pgUrl, reps);
+  for (const [i, ms] of latency.clientMs.entries()) {
+    record(F.inputToRunning, ms, {
+      inputReturnsMs: latency.clientReturnMs[i] as number,
+      cliMs: latency.cliMs[i] as number,
+      cliExitsMs: latency.cliExitMs[i] as number,
+    });
+  }
   const naive2k = await naiveLowdb(2000);
   const rows = Object.values(F).map((f: Figure) => {
     const value = median(f.values);

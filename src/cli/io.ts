@@ -19,10 +19,11 @@ export interface CliIO {
   /** Where a spinner may draw; undefined when none may be shown (no terminal, CI, --json). */
   spinner: SpinnerTarget | undefined;
   /**
-   * Asks a person at the terminal: `prompt` on stderr, one line read from stdin (null at Ctrl-D).
+   * Asks a person at the terminal: `prompt` on stderr, one line read from stdin (null at Ctrl-D,
+   * or once `signal` aborts: the question is given up).
    * Present only when stdin and stderr are terminals and --json is off.
    */
-  ask: ((prompt: string) => Promise<string | null>) | undefined;
+  ask: ((prompt: string, signal?: AbortSignal) => Promise<string | null>) | undefined;
   /** Width, in columns, that long table lines are cut to: the terminal's, else 120. */
   width: number;
 }
@@ -70,7 +71,7 @@ function spinnerOf(terminal: Terminal, json: boolean): SpinnerTarget | undefined
 function askOf(terminal: Terminal, json: boolean): CliIO['ask'] {
   const { readLine } = terminal;
   if (json || !readLine || !terminal.stdin?.isTTY || !terminal.stderr.isTTY) return undefined;
-  return (prompt) => readLine(prompt);
+  return (prompt, signal) => readLine(prompt, signal);
 }
 
 const line = (text: string) => (text.endsWith('\n') ? text : `${text}\n`);

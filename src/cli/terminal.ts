@@ -17,9 +17,9 @@ export interface Terminal {
   readonly stdin?: { readonly isTTY: boolean };
   /**
    * Writes `prompt` to stderr and reads one line from stdin, without its line end; null at the end
-   * of input (Ctrl-D).
+   * of input (Ctrl-D), or when `signal` aborts first (the prompt is given up, stdin let go).
    */
-  readLine?(prompt: string): Promise<string | null>;
+  readLine?(prompt: string, signal?: AbortSignal): Promise<string | null>;
   /** The environment: NO_COLOR, FORCE_COLOR, CI, KITARU_DEBUG are read from it. */
   readonly env: Readonly<Record<string, string | undefined>>;
   /** The stream a spinner draws on (stderr); a terminal without one never shows a spinner. */
@@ -60,22 +60,26 @@ export function divertProcessStdout(): () => void {
   };
 }
 
-/** One line of this process' stdin, after `prompt` on stderr; null at the end of input. */
-function readProcessLine(prompt: string): Promise<string | null> {
+/** One line of this process' stdin, after `prompt` on stderr; null at the end of input or on abort. */
+function readProcessLine(prompt: string, signal?: AbortSignal): Promise<string | null> {
   // Not a readline "terminal": the terminal's own line editing applies, Ctrl-C stays a SIGINT
   // for the command's handlers, and Ctrl-D at the start of a line ends the input.
   const rl = createInterface({ input: process.stdin, terminal: false });
   process.stderr.write(prompt);
   return new Promise((resolve) => {
     let answered = false;
+    const abandon = () => rl.close();
+    signal?.addEventListener('abort', abandon, { once: true });
     rl.once('line', (line) => {
       answered = true;
       rl.close();
       resolve(line);
     });
     rl.once('close', () => {
+      signal?.removeEventListener('abort', abandon);
       if (!answered) resolve(null);
     });
+    if (signal?.aborted) abandon();
   });
 }
 

@@ -36,6 +36,19 @@ function cronItems(gw: Graphile, ticks: ScheduleTicks | undefined) {
 }
 
 /**
+ * The SQL expression that adds the job of an execution (at `runAt`, else now) with graphile-worker's
+ * `add_job`; the arguments are SQL expressions too. It needs graphile-worker's schema, not its
+ * package. A job whose handler throws (the database went away) is tried again with backoff.
+ */
+export function graphileJobSql(execId: string, runAt?: string): string {
+  const payload = `json_build_object('execId', ${execId}::text)`;
+  if (runAt === undefined) return `graphile_worker.add_job('${TASK}', ${payload}, max_attempts => 10)`;
+  // Keyed by execution and time: a job for that moment already there is kept, not doubled.
+  const key = `'kitaru:' || ${execId}::text || '@' || (${runAt})::text`;
+  return `graphile_worker.add_job('${TASK}', ${payload}, run_at => ${runAt}, max_attempts => 10, job_key => ${key}, job_key_mode => 'preserve_run_at')`;
+}
+
+/**
  * A JobQueue on graphile-worker (its own `graphile_worker` schema in the store's database). Chosen
  * over pg-boss after a spike here: jobs start in milliseconds (LISTEN/NOTIFY) where pg-boss 10
  * polls; see docs/postgres-and-queue.md. graphile-worker loads only when a queue is used. Jobs are added with its
@@ -56,19 +69,11 @@ export async function createGraphileQueue(
   } finally {
     await utils.release();
   }
-  // A job whose handler throws (the database went away) is tried again with backoff.
-  const jobSql = (execId: string, runAt?: string) => {
-    const payload = `json_build_object('execId', ${execId}::text)`;
-    if (runAt === undefined) return `graphile_worker.add_job('${TASK}', ${payload}, max_attempts => 10)`;
-    // Keyed by execution and time: a job for that moment already there is kept, not doubled.
-    const key = `'kitaru:' || ${execId}::text || '@' || (${runAt})::text`;
-    return `graphile_worker.add_job('${TASK}', ${payload}, run_at => ${runAt}, max_attempts => 10, job_key => ${key}, job_key_mode => 'preserve_run_at')`;
-  };
   let runner: Runner | undefined;
   return {
-    jobSql,
+    jobSql: graphileJobSql,
     async enqueue(execId) {
-      await db.query('queue job', `select ${jobSql('$1')}`, [execId]);
+      await db.query('queue job', `select ${graphileJobSql('$1')}`, [execId]);
     },
     async work(concurrency, handler, ticks) {
       runner = await gw.run({

@@ -8,7 +8,7 @@ import { encodeValue } from '../serialization.js';
 import type { Database } from '../store/database.js';
 import { loadPeer } from '../store/postgres/load-peer.js';
 import type { Store } from '../store/store.js';
-import { createGraphileQueue } from './graphile-queue.js';
+import { createGraphileQueue, graphileJobSql } from './graphile-queue.js';
 import type { JobQueue } from './job-queue.js';
 import { QUEUE_MIGRATIONS, QUEUE_VERSION_TABLE } from './schema.js';
 
@@ -117,14 +117,16 @@ export async function enqueueExecution(
 
 /**
  * Queues a job that resumes a queue-mode execution (answered, or asked to resume): a worker takes
- * it up in place.
+ * it up in place. The execution was queued, so the queue's tables and graphile-worker's schema are
+ * there: the job is one statement on the store's connection, without loading graphile-worker or
+ * opening its pool (an answer reaches an idle worker in milliseconds; see docs/performance.md).
  */
 export async function enqueueResume(store: Store, execId: string): Promise<void> {
-  const db = await queueDatabase(store, 'resuming a queue-mode execution');
-  const queue = await openQueue(db, () => {});
-  try {
-    await queue.enqueue(execId);
-  } finally {
-    await queue.stop();
+  if (!store.database) {
+    throw new KitaruUsageError(
+      `resuming a queue-mode execution needs its Postgres store (the store here is ${store.location}).`,
+    );
   }
+  const db = await store.database();
+  await db.query('queue resume', `select ${graphileJobSql('$1')}`, [execId]);
 }

@@ -212,6 +212,153 @@ describe('a run killed with SIGKILL', () => {
   });
 });
 
+const GUARDED = `import { appendFileSync } from 'node:fs';
+import { checkpoint, currentExecutionId, flow, sleep, wait, type StandardSchemaV1 } from 'kitaru';
+const Pick: StandardSchemaV1<unknown, { n: number }> = { '~standard': { version: 1, vendor: 't',
+  validate: (v) => typeof (v as { n?: unknown })?.n === 'number'
+    ? { value: { n: (v as { n: number }).n } } : { issues: [{ message: 'n must be a number', path: ['n'] }] } } };
+// Every run of a body leaves a line: execution, call (by its argument), process.
+const ran = (key: string) => appendFileSync('bodies.txt', currentExecutionId() + ' ' + key + ' ' + process.pid + '\\n');
+const pause = () => new Promise((r) => setTimeout(r, 5 + Math.random() * 10));
+const step = checkpoint(async function step(i: number) { ran('step:' + i); await pause(); return i * i; });
+const fanned = checkpoint(async function fanned(i: number) { ran('fanned:' + i); await pause(); return i + 1; });
+export default flow(async function guarded(n: number) {
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += await step(i);
+  const answer = await wait({ name: 'pick', question: 'Which n?', schema: Pick });
+  await sleep('150ms');
+  const wide = await fanned.map(Array.from({ length: n }, (_, i) => i));
+  for (let i = n; i < n + 4; i++) sum += await step(i);
+  return [sum, answer.n, wide.reduce((a, b) => a + b, 0)];
+});
+`;
+
+/** The key a body writes for a call: its checkpoint's name and argument. */
+const keyOf = (c: { name: string; input: unknown }) => `${c.name}:${(c.input as number[])[0]}`;
+
+/**
+ * Starts a command and, if `kill`, kills it with SIGKILL at a random moment: half the time counted
+ * from its start (loading, keeping the answer, claiming), half from its first line (in the flow).
+ */
+async function killedAtRandom(
+  dir: string,
+  args: string[],
+  kill: boolean,
+): Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }> {
+  const child = kitaruAsync(dir, args);
+  const done = finished(child);
+  if (kill) {
+    if (Math.random() < 0.5) {
+      const firstLine = new Promise<void>((resolve) => {
+        let out = '';
+        child.stdout?.on('data', (d) => {
+          out += d;
+          if (out.includes('\n')) resolve();
+        });
+      });
+      await Promise.race([firstLine, done]);
+    }
+    await Promise.race([delay(Math.floor(Math.random() * 300)), done]);
+    child.kill('SIGKILL');
+  }
+  return done;
+}
+
+describe('waits and sleeps killed with SIGKILL', () => {
+  it('fault injection: run, input and resume killed at random moments; the store always reads, the output is always the same, and a call recorded completed never runs again', async () => {
+    const dir = makeProject();
+    write(dir, { 'guarded.ts': GUARDED });
+    const client = new KitaruClient({ dir: join(dir, '.kitaru'), onWarning: () => {} });
+    const n = 8;
+    const squares = (from: number, to: number) =>
+      Array.from({ length: to - from }, (_, i) => (from + i) ** 2).reduce((a, b) => a + b, 0);
+    const expected = [squares(0, n + 4), 7, (n * (n + 1)) / 2];
+    const bodies = join(dir, 'bodies.txt');
+    const lines = () => (existsSync(bodies) ? readFileSync(bodies, 'utf8').split('\n').filter(Boolean) : []);
+    let kills = 0;
+    let processes = 0;
+    for (let round = 0; round < 10; round++) {
+      let seen = lines().length;
+      // The run: killed at a random moment after it starts the flow, or reaching its wait.
+      const child = kitaruAsync(dir, ['run', 'guarded.ts', '--args', String(n)]);
+      const done = finished(child);
+      let out = '';
+      child.stdout?.on('data', (d) => (out += d));
+      while (!out.includes('\n')) await delay(2);
+      await Promise.race([delay(Math.floor(Math.random() * 150)), done]);
+      child.kill('SIGKILL');
+      const id = execIdOf(await done);
+      processes++;
+      let kept = false;
+      let wakeAt: string | null = null;
+      // Then input and resume, each killed at random until the round's kills are spent.
+      for (let step = 0; ; step++) {
+        assert.ok(step < 30, `round ${round}: still not completed after ${step} commands`);
+        const [listed] = await client.executions.list({ limit: 1 });
+        assert.equal(listed?.id, id, `round ${round}: list`);
+        const ex = await client.executions.get(id);
+        const ranHere = lines()
+          .slice(seen)
+          .filter((l) => l.startsWith(`${id} `))
+          .map((l) => l.split(' ')[1]);
+        seen = lines().length;
+        assert.equal(
+          new Set(ranHere).size,
+          ranHere.length,
+          `round ${round}: a body ran twice in one process: ${ranHere}`,
+        );
+        if (ex.status === 'completed') {
+          assert.deepEqual(ex.output, expected, `round ${round}`);
+          break;
+        }
+        assert.ok(['crashed', 'waiting'].includes(ex.status), `round ${round}: ${ex.status}`);
+        // The sleep's wake time, once recorded, never moves (a resume does not start it again).
+        const slept = ex.checkpoints.find((c) => c.kind === 'sleep')?.wakeAt ?? null;
+        if (wakeAt === null) wakeAt = slept;
+        else assert.equal(slept, wakeAt, `round ${round}: the sleep's wake time moved`);
+        const completed = new Set(
+          ex.checkpoints.filter((c) => c.kind === 'checkpoint' && c.status === 'completed').map(keyOf),
+        );
+        const kill = step < 4 && Math.random() < 0.75;
+        // Once an input said the answer is kept already, resume (as its message tells).
+        const pending: boolean = ex.status === 'waiting' && ex.waits.some((w) => w.id === 'pick') && !kept;
+        const args: string[] = pending ? ['input', id, 'pick', '{"n": 7}'] : ['resume', id];
+        const r = await killedAtRandom(dir, args, kill);
+        processes++;
+        if (r.signal === 'SIGKILL') kills++;
+        else if (!(r.code === 0 || (!pending && r.code === 3))) {
+          // A resume may stop at the wait (3). An input may find its answer kept by an input
+          // killed before it resumed: the next command resumes.
+          assert.ok(
+            pending && r.code === 2 && /already answered/.test(r.stderr),
+            `round ${round}: ${args[0]}: ${r.code} ${r.stderr}`,
+          );
+          kept = true;
+        }
+        const rerun = lines()
+          .slice(seen)
+          .filter((l) => l.startsWith(`${id} `) && completed.has(l.split(' ')[1] as string));
+        assert.deepEqual(rerun, [], `round ${round}: calls recorded completed ran again (${args[0]})`);
+      }
+      // Every completed call ran: its body left a line.
+      const final = await client.executions.get(id);
+      const ranAll = new Set(
+        lines()
+          .filter((l) => l.startsWith(`${id} `))
+          .map((l) => l.split(' ')[1]),
+      );
+      for (const c of final.checkpoints.filter((c) => c.kind === 'checkpoint')) {
+        assert.ok(ranAll.has(keyOf(c)), `round ${round}: ${c.id} completed without running`);
+      }
+      assert.equal(final.checkpoints.length, 2 * n + 4 + 2);
+      if (wakeAt !== null) assert.equal(final.checkpoints.find((c) => c.kind === 'sleep')?.wakeAt, wakeAt);
+      const shown = json<{ execution: Ex }>(kitaru(dir, ['inspect', id, '--json'])).execution;
+      assert.deepEqual(shown.output, expected);
+    }
+    process.stdout.write(`# ${kills} kills over ${processes} processes\n`);
+  });
+});
+
 describe('several processes on one store', () => {
   it('a reader reading a journal while it is written always sees whole records', async () => {
     const dir = project();

@@ -89,6 +89,20 @@ export default flow(async function refund() {
 });
 `;
 
+const HURRY = `import { flow, wait } from 'kitaru';
+export default flow(async function hurry() {
+  const pick = await wait<string>({ name: 'pick', question: 'Pick one?', timeout: '1s', default: 'the default' });
+  let late = 'answered';
+  try {
+    await wait<string>({ name: 'late', question: 'Late?', timeout: '1s' });
+  } catch (err) {
+    late = (err as Error).name;
+  }
+  const why = await wait<string>({ name: 'why', question: 'Why?' });
+  return pick + ' / ' + late + ' / ' + why;
+});
+`;
+
 // Drives a pseudo-terminal: each answer is typed once its prompt has been shown that many times.
 const PTY = `
 import json, os, pty, select, sys, time
@@ -133,7 +147,7 @@ function typing(
 // tests on (the node image ships python3); without it these tests fail, they are not skipped.
 describe('waits at a terminal', () => {
   const dir = makeProject();
-  write(dir, { 'approval.ts': APPROVAL });
+  write(dir, { 'approval.ts': APPROVAL, 'hurry.ts': HURRY });
 
   it('run asks each question inline: JSON or text, a refused answer asked again, then completed', () => {
     const { code, screen } = typing(
@@ -177,5 +191,16 @@ describe('waits at a terminal', () => {
     const { code, screen } = typing(dir, ['run', 'approval.ts', '--json'], []);
     assert.equal(code, 3, screen);
     assert.doesNotMatch(screen, /approval> /);
+  });
+
+  it('a deadline passing at the prompt applies at once (the default, or KitaruWaitTimeoutError), nobody typing', () => {
+    // Nobody answers pick or late: each deadline passes at its prompt, and the run goes on.
+    const { code, screen } = typing(dir, ['run', 'hurry.ts'], [['why> ', 'now\n']]);
+    assert.equal(code, 0, screen);
+    assert.equal(screen.match(/pick> /g)?.length, 1, screen);
+    assert.equal(screen.match(/late> /g)?.length, 1, screen);
+    assert.match(screen, /the deadline of wait pick passed/);
+    assert.match(screen, /the deadline of wait late passed/);
+    assert.match(screen, /output: 'the default \/ KitaruWaitTimeoutError \/ now'/);
   });
 });
