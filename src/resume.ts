@@ -136,13 +136,16 @@ export async function giveInput(
     value: encodeValue(value, 'answer', `wait ${waitId}`),
     at: new Date().toISOString(),
   };
-  if ((await store.addInput(id, input)) !== null) throw alreadyAnswered(id, waitId);
+  if ((await store.addInput(id, input)) !== null) throw alreadyAnswered(id, waitId, true);
   return id;
 }
 
-function alreadyAnswered(id: string, waitId: string): KitaruStateError {
+/** `kept`: the answer is kept but not yet applied (its input was given with --no-resume, or killed). */
+function alreadyAnswered(id: string, waitId: string, kept = false): KitaruStateError {
   return new KitaruStateError(
     `wait "${waitId}" of execution ${id} is already answered (the first answer wins). ` +
-      `See it with \`kitaru inspect ${id}\`.`,
+      (kept
+        ? `The execution is still waiting: \`kitaru resume ${id}\` applies that answer.`
+        : `See it with \`kitaru inspect ${id}\`.`),
   );
 }

@@ -102,6 +102,20 @@ describe('kitaru run, input and resume with waits', () => {
     assert.deepEqual(runsOf(dir), ['step 1', 'step 2']);
   });
 
+  it('an answer kept with --no-resume: a second input is refused and points at kitaru resume, which applies the first', () => {
+    const dir = makeProject();
+    write(dir, { 'approve.ts': APPROVE });
+    const id = execIdOf(kitaru(dir, ['run', 'approve.ts']));
+    const kept = kitaru(dir, ['input', id, 'approval', '{"ok":false}', '--no-resume']);
+    assert.equal(kept.code, 0, kept.stderr);
+    const again = kitaru(dir, ['input', id, 'approval', '{"ok":true}']);
+    assert.equal(again.code, 2);
+    assert.match(again.stderr, /already answered/);
+    assert.ok(again.stderr.includes(`kitaru resume ${id}`), again.stderr);
+    const resumed = json<{ execution: { output: unknown } }>(kitaru(dir, ['resume', id, '--json']));
+    assert.deepEqual(resumed.execution.output, { a: 2, b: 3, ok: false }, 'the first answer applied');
+  });
+
   it('two inputs to two different waits at once resume the execution once: every call runs once', async () => {
     const dir = makeProject();
     write(dir, {
