@@ -2,8 +2,6 @@ import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { KitaruStoreError } from '../../errors.js';
 import type { CallRecord, ExecutionRecord, LogEntry } from '../types.js';
 import type { CallRef } from './call-index.js';
-import { fileStamp, readText } from './fs-helpers.js';
-import { type JournalContent, parseJournal } from './journal-reader.js';
 import { checkExecution } from './validate.js';
 
 /** A JSON object as one journal line of type `t` (`t` last, so readers drop it cheaply). */
@@ -90,31 +88,6 @@ function ageMs(file: string): number | null {
   } catch {
     return null;
   }
-}
-
-/** Journals kept parsed: a replay's source is read once, not once per reused call. */
-const KEPT = 4;
-
-/** Reads journals, keeping the last few parsed while their files are unchanged. */
-export function createJournalCache(fileOf: (id: string) => string) {
-  const kept = new Map<string, { stamp: string; content: JournalContent }>();
-  return {
-    /** The parsed journal of execution `id`, or null if it has none. */
-    read(id: string): JournalContent | null {
-      const file = fileOf(id);
-      const stamp = fileStamp(file);
-      if (stamp === null) return null;
-      const hit = kept.get(id);
-      if (hit && hit.stamp === stamp) return hit.content;
-      const text = readText(file);
-      if (text === null) return null;
-      const content = parseJournal(file, text, id);
-      kept.delete(id);
-      kept.set(id, { stamp, content });
-      if (kept.size > KEPT) kept.delete(kept.keys().next().value as string);
-      return content;
-    },
-  };
 }
 
 export type { CallRef };

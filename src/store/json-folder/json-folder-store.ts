@@ -11,7 +11,8 @@ import { createExecutionAdapter } from './execution-adapter.js';
 import { createFormat1Reader, type SourceLookup } from './format1.js';
 import { ensureDir, listSubdirs } from './fs-helpers.js';
 import { createInputFiles } from './inputs.js';
-import { callLine, createJournalCache, logLine, readStart, reuseLine, startLine } from './journal-files.js';
+import { createJournalCache } from './journal-cache.js';
+import { callLine, logLine, readStart, reuseLine, startLine } from './journal-files.js';
 import type { JournalContent } from './journal-reader.js';
 import { type JournalWriter, openJournal } from './journal-writer.js';
 import { createLayout } from './layout.js';
@@ -305,10 +306,7 @@ export function createJsonFolderStore(root: string): Store {
         if (!(await readSummary(id))) throw notFound(id);
         return format1.calls(id, sourceLookup());
       }
-      const calls: CallRecord[] = [];
-      const lookup = sourceLookup();
-      for (const entry of j.calls.values()) calls.push(isRef(entry) ? lookup(id, entry) : entry);
-      return calls.sort((a, b) => a.seq - b.seq);
+      return resolvedCalls(id, j, sourceLookup());
     },
 
     async readLogs(id) {
@@ -379,6 +377,21 @@ export function createJsonFolderStore(root: string): Store {
       );
     },
   };
+}
+
+/** A journal's calls in call order, references resolved to their sources' records. */
+function resolvedCalls(id: string, j: JournalContent, lookup: SourceLookup): CallRecord[] {
+  const calls: CallRecord[] = [];
+  let ordered = true;
+  let lastSeq = Number.NEGATIVE_INFINITY;
+  for (const entry of j.calls.values()) {
+    const call = isRef(entry) ? lookup(id, entry) : entry;
+    if (call.seq < lastSeq) ordered = false;
+    lastSeq = call.seq;
+    calls.push(call);
+  }
+  // Calls are mostly journalled in call order: sorting is needed only when they were not.
+  return ordered ? calls : calls.sort((a, b) => a.seq - b.seq);
 }
 
 /**
