@@ -2,6 +2,7 @@ import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { KitaruStoreError } from '../../errors.js';
 import type { CallRecord, ExecutionRecord, LogEntry } from '../types.js';
 import type { CallRef } from './call-index.js';
+import { compactCall } from './compact-call.js';
 import { checkExecution } from './validate.js';
 
 /** A JSON object as one journal line of type `t` (`t` last, so readers drop it cheaply). */
@@ -11,8 +12,11 @@ function line(json: string, t: string): string {
 
 /** The journal's first line: the execution as it started (its summary until it ends). */
 export const startLine = (record: ExecutionRecord) => line(JSON.stringify(record), 'start');
-/** A call as it stands after an attempt (a later line of the same call supersedes it). */
-export const callLine = (record: CallRecord) => line(JSON.stringify(record), 'call');
+/**
+ * A call as it stands after an attempt (a later line of the same call supersedes it), its fields at
+ * their usual value left out.
+ */
+export const callLine = (record: CallRecord) => line(JSON.stringify(compactCall(record)), 'call');
 /** A flow-level log entry. */
 export const logLine = (entry: LogEntry) => line(JSON.stringify(entry), 'log');
 

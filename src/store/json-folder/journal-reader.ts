@@ -1,6 +1,7 @@
 import { KitaruStoreError } from '../../errors.js';
 import type { CallRecord, ExecutionRecord, LogEntry } from '../types.js';
 import type { CallRef } from './call-index.js';
+import { expandCall } from './compact-call.js';
 import { checkCallLight, checkExecution } from './validate.js';
 
 /** An execution's journal, read: its first record, its calls (the last record of each), its logs. */
@@ -92,7 +93,7 @@ function take(
   delete rec.t;
   switch (type) {
     case 'call': {
-      const call = checkCallLight(rec, (what) => corrupt(file, line, what));
+      const call = checkCallLight(expandCall(rec), (what) => corrupt(file, line, what));
       out.calls.set(call.seq, call);
       return;
     }
