@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { appendFileSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import fs, { appendFileSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { syncBuiltinESMExports } from 'node:module';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { checkpoint, createJsonFolderStore, flow, KitaruClient, wait } from '../../src/index.js';
+import { checkpoint, createJsonFolderStore, flow, KitaruClient, log, wait } from '../../src/index.js';
 import { tempDir } from '../helpers.js';
 
 // A store keeps the journals it read parsed, and reads only what was appended to them since.
@@ -132,4 +133,83 @@ describe('a torn tail cut when an execution is taken up again', () => {
       assert.ok(after.endsWith('\n'));
     });
   }
+});
+
+/** How many bytes of journals `body` reads (the store reads them with `fs.readSync`). */
+async function bytesRead<T>(body: () => Promise<T>): Promise<{ value: T; bytes: number }> {
+  const { readSync } = fs;
+  let bytes = 0;
+  fs.readSync = ((...args: unknown[]) => {
+    const n = (readSync as (...a: unknown[]) => number)(...args);
+    if (new Error().stack?.includes('json-folder/journal-cache.ts')) bytes += n;
+    return n;
+  }) as typeof readSync;
+  syncBuiltinESMExports();
+  try {
+    return { value: await body(), bytes };
+  } finally {
+    fs.readSync = readSync;
+    syncBuiltinESMExports();
+  }
+}
+
+describe('a replay read back as it ends', () => {
+  const step = checkpoint(function mirroredStep(n: number) {
+    return { n, text: 'x'.repeat(n) };
+  });
+  const f = flow(async function mirrored(n: number, size: number) {
+    const out: number[] = [];
+    for (let i = 0; i < n; i++) {
+      if (i === 2) log({ at: i });
+      out.push((await step(i < 3 ? i : size)).n);
+    }
+    return out;
+  });
+
+  it('is read from what the replay wrote, not parsed again, and reads as a fresh store reads it', async () => {
+    const h = f.with({ store }).run(6, 5);
+    await h.wait();
+    await client.executions.get(h.execId); // the source, read once and kept
+    const { value: replayed, bytes } = await bytesRead(() =>
+      client.executions.replay(h.execId, {
+        from: 'mirroredStep_5',
+        overrides: { 'checkpoint.mirroredStep_4': { n: 40, text: '' } },
+      }),
+    );
+    assert.ok(bytes <= 64, `the journal the replay wrote is not read again (${bytes} bytes read)`);
+    const again = await client.executions.get(replayed.id);
+    const fresh = new KitaruClient({ store: createJsonFolderStore(dir) });
+    assert.deepEqual(again, await fresh.executions.get(replayed.id));
+    assert.deepEqual(
+      await store.readLogs(replayed.id),
+      await createJsonFolderStore(dir).readLogs(replayed.id),
+    );
+    assert.deepEqual(
+      again.checkpoints.map((c) => [c.id, c.origin, (c.output as { n: number }).n]),
+      [
+        ['mirroredStep', 'reused', 0],
+        ['mirroredStep_2', 'reused', 1],
+        ['mirroredStep_3', 'reused', 2],
+        ['mirroredStep_4', 'overridden', 40],
+        ['mirroredStep_5', 'executed', 5],
+        ['mirroredStep_6', 'executed', 5],
+      ],
+    );
+  });
+
+  it('past 1 MB of lines to parse, it is read from the file, the same', async () => {
+    const h = f.with({ store }).run(8, 300_000);
+    await h.wait();
+    await client.executions.get(h.execId);
+    const { value: replayed, bytes } = await bytesRead(() =>
+      client.executions.replay(h.execId, { from: 'mirroredStep_4' }),
+    );
+    assert.ok(bytes >= statSync(journalOf(replayed.id)).size, 'read from the file');
+    const again = await client.executions.get(replayed.id);
+    assert.deepEqual(
+      again,
+      await new KitaruClient({ store: createJsonFolderStore(dir) }).executions.get(replayed.id),
+    );
+    assert.equal(again.checkpoints.length, 8);
+  });
 });

@@ -109,6 +109,17 @@ export function createJournalCache(fileOf: (id: string) => string) {
   }
 
   return {
+    /**
+     * Keeps `content` as the parse of execution `id`'s journal as it is now (`lines` lines): what
+     * this process just wrote to it, whole, so that reading it back costs no parse.
+     */
+    adopt(id: string, content: JournalContent, lines: number): void {
+      const file = fileOf(id);
+      const st = statOf(file);
+      const buf = st ? readFrom(file, Math.max(0, st.size - CHECK_BYTES)) : null;
+      if (!st || !buf || buf[buf.length - 1] !== 0x0a) return;
+      keep(id, { ...track(st, buf, st.size - buf.length, { bytes: st.size, lines }), content });
+    },
     /** The parsed journal of execution `id`, or null if it has none. */
     read(id: string): JournalContent | null {
       const file = fileOf(id);
