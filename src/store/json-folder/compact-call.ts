@@ -4,7 +4,7 @@ import { type CallRecord, SCHEMA_VERSION } from '../types.js';
 // line is 170 bytes instead of 400): parsing a journal, on every replay and resume, costs in
 // proportion to its bytes. Reading puts them back. Lines written whole (before) read as they are.
 
-/** Fields of a call left out of its line when they hold this value. */
+/** Fields of a call left out of its line when they hold this value (and `name`, see `nameOf`). */
 const CALL_DEFAULTS: Readonly<Record<string, unknown>> = {
   schemaVersion: SCHEMA_VERSION,
   type: null,
@@ -60,11 +60,32 @@ export function compactCall(record: CallRecord): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const key in r) {
     const value = r[key];
-    if (key in CALL_DEFAULTS && CALL_DEFAULTS[key] === value) continue;
-    if (key === 'name' && value === nameOf(record.id)) continue;
+    if (isDefaultCallField(record, key, value)) continue;
     out[key] = key === 'attempts' ? record.attempts.map((a, i) => compactAttempt(a, i)) : value;
   }
   return out;
+}
+
+/** Whether a call's field holds its usual value (a switch: this runs for every field written). */
+function isDefaultCallField(record: CallRecord, key: string, value: unknown): boolean {
+  switch (key) {
+    case 'schemaVersion':
+      return value === SCHEMA_VERSION;
+    case 'type':
+    case 'sourceExecId':
+    case 'sourceSeq':
+      return value === null;
+    case 'status':
+      return value === 'completed';
+    case 'origin':
+      return value === 'executed';
+    case 'reason':
+      return value === 'new';
+    case 'name':
+      return value === nameOf(record.id);
+    default:
+      return false;
+  }
 }
 
 /**
