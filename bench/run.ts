@@ -1,6 +1,6 @@
 // npm run bench: kitaru against raw-fs baselines, as ratios measured in one run (see docs/performance.md).
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,6 +8,7 @@ import { createJsonFolderStore, KitaruClient, type Store } from 'kitaru';
 import { JSONFilePreset } from 'lowdb/node';
 import pg from 'pg';
 import { startCluster } from '../scripts/pg-cluster.mjs';
+import { measureEnqueueToStart } from './enqueue.js';
 import fanOut from './flows/fan-out.js';
 import seq, { marks } from './flows/seq.js';
 import seqWait from './flows/seq-wait.js';
@@ -81,6 +82,12 @@ const F = {
     'list failed',
     `\`kitaru list --status failed --limit 50 --json\` over ${LIST_EXECUTIONS} (1% failed)`,
     1500,
+    'ms',
+  ),
+  gc: figure(
+    'gc',
+    `\`kitaru gc --all --json\` of ${LIST_EXECUTIONS} executions on the folder store`,
+    5000,
     'ms',
   ),
   coldStart: figure('cold start', '`kitaru run hello.ts` vs `node --import tsx plain.ts`', 1.15),
@@ -245,6 +252,26 @@ function listMs(args: string[]): number {
   return spawnTimed([join(repo, 'bin', 'kitaru.js'), 'list', ...args, '--json'], { KITARU_DIR: listStore });
 }
 
+/**
+ * `kitaru gc --all` of a fresh 10,000-execution store, through the CLI (absolute ms), with the
+ * time to remove as many execution folders by hand (rmSync of each) for context.
+ */
+async function gcOfMany(dir: string): Promise<void> {
+  const store = join(dir, 'gc', '.kitaru');
+  const raw = join(dir, 'gc-raw', '.kitaru');
+  await makeListStore(store, LIST_EXECUTIONS, 100);
+  await makeListStore(raw, LIST_EXECUTIONS, 100);
+  const rawMs = await time(() => {
+    for (const id of readdirSync(join(raw, 'executions'))) {
+      rmSync(join(raw, 'executions', id), { recursive: true, force: true });
+    }
+  });
+  const gcMs = spawnTimed([join(repo, 'bin', 'kitaru.js'), 'gc', '--all', '--json'], { KITARU_DIR: store });
+  const left = readdirSync(join(store, 'executions')).length;
+  if (left !== 0) throw new Error(`kitaru gc --all left ${left} executions`);
+  record(F.gc, gcMs, { rawRemoveMs: rawMs });
+}
+
 async function repetition(rep: number): Promise<void> {
   const dir = mkdtempSync(join(root, `rep${rep}-`));
   const shm = mkdtempSync(join('/dev/shm', 'kitaru-bench-'));
@@ -254,6 +281,7 @@ async function repetition(rep: number): Promise<void> {
     await durableMode(dir);
     await smallFlows(dir, F.smallFlows);
     await smallFlows(shm, F.smallFlowsTmpfs);
+    await gcOfMany(dir);
   } finally {
     rmSync(dir, { recursive: true, force: true });
     rmSync(shm, { recursive: true, force: true });
@@ -381,6 +409,9 @@ async function main(): Promise<void> {
   }
   console.error('  workers: executions per second with 1, 2 and 4 worker processes');
   const workers = await measureWorkers(pgUrl, 3);
+  console.error('  enqueue to start: latency on an idle worker');
+  const enqueueMs = await measureEnqueueToStart(pgUrl, 30);
+  const enqueueToStart = { medianMs: enqueueMs, target: 50, pass: enqueueMs <= 50 };
   const naive2k = await naiveLowdb(2000);
   const rows = Object.values(F).map((f: Figure) => {
     const value = median(f.values);
@@ -422,11 +453,15 @@ async function main(): Promise<void> {
       .map(([k, v]) => `${k} ${v.toFixed(0)} executions/s`)
       .join(', ')}.`,
   );
+  console.log(
+    `\nEnqueue to start on an idle worker (enqueue() call to the first attempt's start, median of 30): ` +
+      `${enqueueMs} ms (target <= 50 ms: ${enqueueToStart.pass ? 'PASS' : 'MISS'}).`,
+  );
   const totalS = (performance.now() - began) / 1000;
   const out = join(here, 'results.json');
   writeFileSync(
     out,
-    `${JSON.stringify({ date: new Date().toISOString(), node: process.version, reps, totalSeconds: totalS, figures: rows, naiveLowdb: naive, workersExecutionsPerSecond: workers }, null, 2)}\n`,
+    `${JSON.stringify({ date: new Date().toISOString(), node: process.version, reps, totalSeconds: totalS, figures: rows, naiveLowdb: naive, workersExecutionsPerSecond: workers, enqueueToStart }, null, 2)}\n`,
   );
   console.error(`figures written to ${out} (the bench took ${totalS.toFixed(0)} s)`);
   rmSync(root, { recursive: true, force: true });

@@ -1,11 +1,17 @@
 // Concurrent calls: submit/result, map (input order) and product (every combination).
 //   kitaru run flows/fan-out.ts
-import { checkpoint, flow } from 'kitaru';
+import { setTimeout as delay } from 'node:timers/promises';
+import { abortSignal, checkpoint, flow } from 'kitaru';
 
-const fetchPage = checkpoint({ type: 'tool_call' }, async function fetchPage(url: string) {
-  await new Promise((resolve) => setTimeout(resolve, 20 + Math.random() * 30));
-  return `<html>${url}</html>`;
-});
+// Each attempt may take 5 s at most; abortSignal() stops the wait at that timeout, or when the
+// execution is cancelled (kitaru cancel, Ctrl-C). Pass it to fetch the same way.
+const fetchPage = checkpoint(
+  { type: 'tool_call', timeout: '5s', retries: 1 },
+  async function fetchPage(url: string) {
+    await delay(20 + Math.random() * 30, undefined, { signal: abortSignal() });
+    return `<html>${url}</html>`;
+  },
+);
 
 const measure = checkpoint(function measure(page: string) {
   return page.length;

@@ -3,11 +3,12 @@
 //   touch ready.txt
 //   kitaru replay <exec-id>                   # reuses research and draft, runs publish
 import { existsSync } from 'node:fs';
-import { checkpoint, flow } from 'kitaru';
+import { setTimeout as delay } from 'node:timers/promises';
+import { abortSignal, checkpoint, flow } from 'kitaru';
 
 const research = checkpoint({ type: 'llm_call' }, async function research(topic: string) {
   console.log(`researching ${topic} (the expensive part)`);
-  await new Promise((resolve) => setTimeout(resolve, 200));
+  await delay(200, undefined, { signal: abortSignal() }); // stops at once on kitaru cancel or Ctrl-C
   return [`${topic} is old`, `${topic} is useful`];
 });
 

@@ -1,6 +1,7 @@
 import { KitaruContextError, KitaruUsageError } from './errors.js';
 import { callerSite } from './runtime/call-site.js';
 import type { CheckpointDef } from './runtime/definitions.js';
+import { type Duration, parseDuration } from './runtime/duration.js';
 import type { KitaruFuture } from './runtime/future.js';
 import { createGate } from './runtime/gate.js';
 import { intOption, knownKeys, numberOption, resolveName } from './runtime/options.js';
@@ -18,6 +19,20 @@ export interface CheckpointOptions {
   retryDelayMs?: number;
   /** Each further retry waits this many times longer (>= 1). @default 2 */
   backoffFactor?: number;
+  /**
+   * Time limit of each attempt: milliseconds, or a duration string (`'500ms'`, `'30s'`, `'5m'`).
+   * Past it the attempt's `abortSignal()` is aborted and the attempt fails with
+   * `KitaruTimeoutError` (retried like any error); a result that comes later is discarded.
+   * @default none
+   */
+  timeout?: Duration;
+  /**
+   * Whether to retry after a failed attempt, given its error (only while retries are left, and
+   * never for kitaru's own deterministic errors). False ends the call with that error.
+   * @default every error from user code is retried
+   * @example checkpoint({ retries: 3, retryIf: (e) => !(e instanceof TypeError) }, fn)
+   */
+  retryIf?: (error: unknown) => boolean;
 }
 
 /** Options of `.map()` and `.product()`. */
@@ -94,6 +109,24 @@ function fanOut(
   return Promise.all(futures.map((f) => f.result()));
 }
 
+/** The `timeout` option in milliseconds (more than 0), or null when not given. */
+function timeoutOption(name: string, value: unknown): number | null {
+  if (value === undefined) return null;
+  const ms = parseDuration(value, `checkpoint "${name}": timeout`);
+  if (ms <= 0) throw new KitaruUsageError(`checkpoint "${name}": timeout must be more than 0, got ${ms}.`);
+  return ms;
+}
+
+function retryIfOption(name: string, value: unknown): CheckpointDef['retryIf'] {
+  if (value === undefined) return null;
+  if (typeof value !== 'function') {
+    throw new KitaruUsageError(
+      `checkpoint "${name}": retryIf must be a function (error) => boolean, got ${typeof value}.`,
+    );
+  }
+  return value as CheckpointDef['retryIf'];
+}
+
 function isOptions(value: unknown): value is MapOptions {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -119,7 +152,15 @@ export function checkpoint(first: unknown, second?: unknown): Checkpoint<unknown
     throw new KitaruUsageError('checkpoint(options, fn) needs an options object or a name string first.');
   }
   const name = resolveName('checkpoint', options.name, fn);
-  knownKeys('checkpoint', name, options, ['name', 'retries', 'type', 'retryDelayMs', 'backoffFactor']);
+  knownKeys('checkpoint', name, options, [
+    'name',
+    'retries',
+    'type',
+    'retryDelayMs',
+    'backoffFactor',
+    'timeout',
+    'retryIf',
+  ]);
   if (options.type !== undefined && typeof options.type !== 'string') {
     throw new KitaruUsageError(
       `checkpoint "${name}": type must be a string, got ${JSON.stringify(options.type)}.`,
@@ -131,6 +172,8 @@ export function checkpoint(first: unknown, second?: unknown): Checkpoint<unknown
     retries: intOption('checkpoint', name, 'retries', options.retries, 0),
     retryDelayMs: numberOption('checkpoint', name, 'retryDelayMs', options.retryDelayMs, 0, 0),
     backoffFactor: numberOption('checkpoint', name, 'backoffFactor', options.backoffFactor, 2, 1),
+    timeoutMs: timeoutOption(name, options.timeout),
+    retryIf: retryIfOption(name, options.retryIf),
     site: callerSite(),
     fn: fn as CheckpointDef['fn'],
   };

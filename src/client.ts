@@ -1,9 +1,15 @@
+import { type CancelOptions, cancelExecution } from './cancel.js';
 import { diffExecutions, type ExecutionDiff } from './diff.js';
+import { KitaruUsageError } from './errors.js';
 import type { Flow } from './flow.js';
+import { loadFlowFile, pickFlow } from './loader.js';
 import { getExecution, getLogs, type ListFilter, listExecutions } from './queries.js';
 import { startReplay } from './replay.js';
 import { giveInput, type InputOptions, resumeOrQueue } from './resume.js';
+import { collectGarbage, deleteOne, type GcOptions, type GcReport } from './retention.js';
+import { checkIdOptions, type OnConflict } from './runtime/caller-ids.js';
 import type { ReplayOptions } from './runtime/replay-plan.js';
+import { awaitStopped } from './store/await-stop.js';
 import { resolveStore } from './store/drivers.js';
 import type { Store } from './store/store.js';
 import type { LogEntry } from './store/types.js';
@@ -17,6 +23,33 @@ export interface KitaruClientOptions {
   store?: Store | string;
   /** Where replay warnings go. @default a line on stderr */
   onWarning?: (message: string) => void;
+}
+
+/** An execution id of the caller's own, and what to do when it exists. */
+export interface IdOptions {
+  /**
+   * The new execution's id: 1 to 100 characters of `A-Z a-z 0-9 . _ : -`, not shaped like a
+   * generated id. @default a generated id
+   */
+  id?: string;
+  /** When `id` exists: `attach` (wait for it, or return its id) or `fail` (`KitaruStateError`). @default 'attach' */
+  onConflict?: OnConflict;
+}
+
+/** Options of `client.executions.enqueue`. */
+export interface EnqueueOptions extends IdOptions {
+  /** Which flow of the file. @default the default export, else the only flow */
+  flow?: string;
+  /** The flow's positional arguments. @default [] */
+  args?: unknown[];
+}
+
+/** Options of `client.executions.wait`. */
+export interface WaitForOptions {
+  /** Reject with `KitaruTimeoutError` after this many milliseconds. @default no limit */
+  timeoutMs?: number;
+  /** Stops waiting (rejects with the signal's reason). */
+  signal?: AbortSignal;
 }
 
 /**
@@ -36,8 +69,25 @@ export class KitaruClient {
     get<F extends Flow<never, unknown>>(id: string): Promise<ExecutionOf<F>>;
     /** Execution summaries, newest first; no limit unless given. */
     list(filter?: ListFilter): Promise<ExecutionSummary[]>;
-    /** Replays an execution to its end and resolves to the new execution, whatever its status. */
-    replay(id: string, options?: ReplayOptions): Promise<Execution>;
+    /**
+     * Replays an execution to its end and resolves to the new execution, whatever its status. With
+     * `id`, the new execution has that id; if it exists, nothing runs and it is waited for instead
+     * (or, with `onConflict: 'fail'`, a `KitaruStateError`).
+     */
+    replay(id: string, options?: ReplayOptions & IdOptions): Promise<Execution>;
+    /**
+     * Queues an execution of a flow file's flow for `kitaru worker` processes (a Postgres store) and
+     * resolves to its id once recorded; on a folder store, a `KitaruUsageError`. An `id` that exists
+     * resolves to that execution's id, queuing nothing (or, with `onConflict: 'fail'`, rejects).
+     * @example const execId = await client.executions.enqueue('flows/refund.ts', { args: [orderId], id: `refund-${orderId}` });
+     */
+    enqueue(file: string, options?: EnqueueOptions): Promise<string>;
+    /**
+     * Resolves to the execution once it has stopped (ended, waiting or crashed), whatever its
+     * status; `KitaruTimeoutError` past `timeoutMs`. Woken by the store's notices (LISTEN/NOTIFY on
+     * Postgres, fs.watch on a folder), with a read every second at most as a fallback.
+     */
+    wait(id: string, options?: WaitForOptions): Promise<Execution>;
     /** Every log entry of an execution, in order. */
     logs(id: string): Promise<LogEntry[]>;
     /** Two executions of one flow compared call by call (values decoded). */
@@ -62,6 +112,27 @@ export class KitaruClient {
      * stops (a queue-mode execution: queues the resume for the workers, and resolves at once).
      */
     resume(id: string): Promise<Execution>;
+    /**
+     * Cancels an execution and resolves to it once it is recorded `cancelled`: a queued, waiting
+     * or crashed one at once; a running one through the process that runs it (SIGINT on this host,
+     * or directly when it runs in this process) or, in queue mode, its worker at its next
+     * heartbeat. An ended execution is a `KitaruStateError`.
+     * @example await client.executions.cancel(execId);
+     */
+    cancel(id: string, options?: CancelOptions): Promise<Execution>;
+    /**
+     * Deletes one ended execution (completed, failed, cancelled or crashed), all or nothing, and
+     * resolves to its full id. A running, waiting or queued one, or one whose calls another
+     * execution reuses, is a `KitaruStateError`.
+     * @example await client.executions.delete(execId);
+     */
+    delete(id: string): Promise<string>;
+    /**
+     * Deletes the ended executions that match every filter given, as `kitaru gc` does; with no
+     * filter (and no `all`), a `KitaruUsageError`.
+     * @example await client.executions.gc({ olderThan: '30d', keepLast: 100 });
+     */
+    gc(options: GcOptions): Promise<GcReport>;
   };
 
   constructor(options: KitaruClientOptions = {}) {
@@ -83,9 +154,35 @@ export class KitaruClient {
         return executions;
       },
       replay: async (id, replayOptions = {}) => {
-        const { handle } = await startReplay(store, id, replayOptions, { onWarning });
-        await handle.done;
+        const { id: newId, onConflict, ...plan } = replayOptions;
+        const ids = checkIdOptions({ id: newId, onConflict });
+        const { handle } = await startReplay(store, id, plan, { onWarning, ...ids });
+        const outcome = await handle.done;
+        if (outcome.refused) throw outcome.cause;
         return getExecution(store, handle.execId, true);
+      },
+      enqueue: async (file, enqueueOptions = {}) => {
+        const { flow, args = [], ...rest } = enqueueOptions;
+        if (!Array.isArray(args)) {
+          throw new KitaruUsageError("enqueue: args is the array of the flow's positional arguments.");
+        }
+        const ids = checkIdOptions(rest);
+        // The queue loads only here: a client that never queues never pays for it.
+        const { enqueueExecution, queueDatabase } = await import('./queue/submit.js');
+        await queueDatabase(store, 'queue mode (enqueue)'); // before loading the file: the store is the mistake
+        const def = pickFlow(await loadFlowFile(file), flow);
+        return enqueueExecution(store, { def, args, ...ids });
+      },
+      wait: async (id, waitOptions = {}) => {
+        const { timeoutMs } = waitOptions;
+        if (timeoutMs !== undefined && !(typeof timeoutMs === 'number' && timeoutMs >= 0)) {
+          throw new KitaruUsageError(
+            `wait: timeoutMs is a number of milliseconds >= 0, got ${String(timeoutMs)}.`,
+          );
+        }
+        const execId = await store.resolveId(id);
+        await awaitStopped(store, execId, waitOptions);
+        return getExecution(store, execId, true);
       },
       logs: (id) => getLogs(store, id, true),
       input: async (id, waitId, value, inputOptions = {}) => {
@@ -98,6 +195,16 @@ export class KitaruClient {
         if (!resumed.handle) return getExecution(store, resumed.queued, true);
         await resumed.handle.done;
         return getExecution(store, resumed.handle.execId, true);
+      },
+      cancel: async (id, cancelOptions) => {
+        const { execId } = await cancelExecution(store, id, cancelOptions);
+        return getExecution(store, execId, true);
+      },
+      delete: (id) => deleteOne(store, id),
+      gc: async (gcOptions) => {
+        const report = await collectGarbage(store, gcOptions);
+        for (const w of report.warnings) onWarning(w);
+        return report;
       },
       diff: async (a, b) =>
         diffExecutions(await getExecution(store, a, false), await getExecution(store, b, false), true),

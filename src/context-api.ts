@@ -38,3 +38,21 @@ export function currentExecutionId(): string | undefined {
 export function isReplay(): boolean {
   return currentScope()?.run.isReplay ?? false;
 }
+
+/**
+ * The current attempt's `AbortSignal`, to pass to `fetch` and SDKs: aborted when the execution is
+ * cancelled (`kitaru cancel`, Ctrl-C, SIGTERM), when a stopping worker hands it back, and at the
+ * checkpoint's `timeout`. In a flow body, the execution's signal (the same events but timeouts).
+ * Throws `KitaruContextError` outside a flow.
+ * @example const res = await fetch(url, { signal: abortSignal() });
+ */
+export function abortSignal(): AbortSignal {
+  const scope = currentScope();
+  if (!scope) {
+    throw new KitaruContextError(
+      'abortSignal() was called outside a flow; call it inside a checkpoint (or a flow body) and pass ' +
+        'it on: fetch(url, { signal: abortSignal() }).',
+    );
+  }
+  return scope.kind === 'attempt' ? scope.run.attemptSignal(scope) : scope.run.signal();
+}

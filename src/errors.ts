@@ -11,6 +11,7 @@ export type KitaruErrorName =
   | 'KitaruStoreError'
   | 'KitaruExecutionError'
   | 'KitaruCancelledError'
+  | 'KitaruTimeoutError'
   | 'KitaruDivergenceError'
   | 'KitaruWaitTimeoutError'
   | 'KitaruWaitingError';
@@ -25,6 +26,7 @@ const CODES: Record<KitaruErrorName, string> = {
   KitaruStoreError: 'E_STORE',
   KitaruExecutionError: 'E_EXECUTION',
   KitaruCancelledError: 'E_CANCELLED',
+  KitaruTimeoutError: 'E_TIMEOUT',
   KitaruDivergenceError: 'E_DIVERGENCE',
   KitaruWaitTimeoutError: 'E_WAIT_TIMEOUT',
   KitaruWaitingError: 'E_WAITING',
@@ -52,8 +54,13 @@ export class KitaruNotFoundError extends KitaruError {}
 export class KitaruSerializationError extends KitaruError {}
 /** An unreadable or corrupt store file; names the file. */
 export class KitaruStoreError extends KitaruError {}
-/** A checkpoint attempt stopped because the run was cancelled (SIGINT/SIGTERM). */
+/** A checkpoint attempt stopped because the run was cancelled (SIGINT/SIGTERM, `kitaru cancel`). */
 export class KitaruCancelledError extends KitaruError {}
+/**
+ * Something ran past the time it was given: a checkpoint attempt past its `timeout` (retried like
+ * any error from user code), or `client.executions.wait` past its `timeoutMs`.
+ */
+export class KitaruTimeoutError extends KitaruError {}
 
 /** A resumed call whose inputs differ from its recorded inputs: the flow body is not deterministic. */
 export class KitaruDivergenceError extends KitaruError {}

@@ -1,6 +1,7 @@
 import type { ErrorRecord } from './errors.js';
 import { KitaruContextError, KitaruUsageError } from './errors.js';
 import { callerFile } from './runtime/call-site.js';
+import { checkIdOptions, type OnConflict } from './runtime/caller-ids.js';
 import { FLOW_BRAND, type FlowDef } from './runtime/definitions.js';
 import { startExecution } from './runtime/execute-flow.js';
 import { intOption, knownKeys, resolveName } from './runtime/options.js';
@@ -48,6 +49,18 @@ export interface FlowRunOptions {
    * @default `KITARU_STORE`, else the folder `KITARU_DIR` or the nearest `.kitaru/` locates
    */
   store?: Store;
+  /**
+   * The execution's id, instead of a generated one: 1 to 100 characters of `A-Z a-z 0-9 . _ : -`,
+   * not shaped like a generated id. Starting an id that exists runs nothing (see `onConflict`).
+   * @default a generated id
+   */
+  id?: string;
+  /**
+   * When `id` names an execution that exists: `attach` waits for it and reports it as this run's
+   * (`enqueue` resolves to its id), `fail` rejects with `KitaruStateError`.
+   * @default 'attach'
+   */
+  onConflict?: OnConflict;
 }
 
 /** A flow: calling it runs a new execution and resolves to its return value. */
@@ -56,10 +69,16 @@ export interface Flow<A extends unknown[], R> {
   /** Starts a new execution and returns its handle at once. */
   run(...args: A): FlowRun<Awaited<R>>;
   /**
-   * The same flow, run with these options.
+   * Queues an execution for `kitaru worker` processes (a Postgres store) and resolves to its id
+   * once it is recorded; on a folder store, a `KitaruUsageError` (queue mode needs Postgres).
+   * @example const execId = await myFlow.with({ id: `order-${orderId}` }).enqueue(orderId);
+   */
+  enqueue(...args: A): Promise<string>;
+  /**
+   * The same flow, run or queued with these options (a store, an id of your own).
    * @example const h = myFlow.with({ store: createMemoryStore() }).run(url);
    */
-  with(options: FlowRunOptions): Pick<Flow<A, R>, 'run'>;
+  with(options: FlowRunOptions): Pick<Flow<A, R>, 'run' | 'enqueue'>;
   /** The flow's name. */
   readonly flowName: string;
 }
@@ -111,7 +130,11 @@ export function flow(first: unknown, second?: unknown): Flow<unknown[], unknown>
     (runOptions: FlowRunOptions) =>
     (...args: unknown[]) => {
       guard(name);
-      const handle = def.start({ args, store: runOptions.store ?? defaultStore() });
+      const handle = def.start({
+        args,
+        store: runOptions.store ?? defaultStore(),
+        ...checkIdOptions(runOptions),
+      });
       return {
         execId: handle.execId,
         wait: () => handle.wait(),
@@ -125,15 +148,30 @@ export function flow(first: unknown, second?: unknown): Flow<unknown[], unknown>
           })),
       };
     };
+  const enqueueWith =
+    (runOptions: FlowRunOptions) =>
+    async (...args: unknown[]): Promise<string> => {
+      // No guard: queuing another execution from a checkpoint is a side effect like any other
+      // (with an id of its own, a retried attempt queues it once).
+      // The queue loads only here: a project that never queues never pays for it.
+      const { enqueueExecution } = await import('./queue/submit.js');
+      return enqueueExecution(runOptions.store ?? defaultStore(), {
+        def,
+        args,
+        ...checkIdOptions(runOptions),
+      });
+    };
   const run = runWith({});
   const f = (...args: unknown[]) => run(...args).wait();
   f.run = run;
+  f.enqueue = enqueueWith({});
   f.with = (runOptions: FlowRunOptions) => {
     if (typeof runOptions !== 'object' || runOptions === null) {
       throw new KitaruUsageError(`flow ${name}: .with() takes an options object, such as { store }.`);
     }
-    knownKeys('flow', name, runOptions, ['store']);
-    return { run: runWith(runOptions) };
+    knownKeys('flow', name, runOptions, ['store', 'id', 'onConflict']);
+    checkIdOptions(runOptions); // checked now, where the mistake is made
+    return { run: runWith(runOptions), enqueue: enqueueWith(runOptions) };
   };
   Object.defineProperty(f, 'flowName', { value: name, enumerable: true });
   Object.defineProperty(f, 'name', { value: name });

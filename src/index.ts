@@ -1,6 +1,13 @@
+export type { CancelOptions } from './cancel.js';
 export { type Checkpoint, type CheckpointOptions, checkpoint, type MapOptions } from './checkpoint.js';
-export { KitaruClient, type KitaruClientOptions } from './client.js';
-export { currentExecutionId, isReplay, log } from './context-api.js';
+export {
+  type EnqueueOptions,
+  type IdOptions,
+  KitaruClient,
+  type KitaruClientOptions,
+  type WaitForOptions,
+} from './client.js';
+export { abortSignal, currentExecutionId, isReplay, log } from './context-api.js';
 export type { CallChange, CallDiff, DiffSide, ExecutionDiff } from './diff.js';
 export {
   type ErrorRecord,
@@ -15,6 +22,7 @@ export {
   KitaruSerializationError,
   KitaruStateError,
   KitaruStoreError,
+  KitaruTimeoutError,
   KitaruUsageError,
   KitaruWaitingError,
   KitaruWaitTimeoutError,
@@ -30,6 +38,7 @@ export {
 } from './flow.js';
 export type { ListFilter } from './queries.js';
 export type { InputOptions } from './resume.js';
+export type { GcEntry, GcKept, GcKeptReason, GcOptions, GcReport } from './retention.js';
 export type { Duration } from './runtime/duration.js';
 export type { KitaruFuture } from './runtime/future.js';
 export type { ReplayOptions } from './runtime/replay-plan.js';

@@ -1,6 +1,7 @@
 import { relative } from 'node:path';
 import { KitaruStateError } from './errors.js';
 import { findFlow } from './loader.js';
+import type { OnConflict } from './runtime/caller-ids.js';
 import type { FlowDef } from './runtime/definitions.js';
 import type { ExecutionHandle } from './runtime/execute-flow.js';
 import type { RunObserver } from './runtime/observer.js';
@@ -70,10 +71,14 @@ export function warnUnusedOverrides(plan: ReplayPlan, onWarning: (message: strin
   if (warning) onWarning(warning);
 }
 
-/** Hooks of a replay started in this process. */
+/** Hooks of a replay started in this process, and the id it is to have. */
 export interface ReplayHooks {
   observer?: RunObserver;
   onWarning: (message: string) => void;
+  /** The new execution's id, checked already. @default a generated id */
+  id?: string;
+  /** When `id` exists: attach to it, or fail. @default 'attach' */
+  onConflict?: OnConflict;
 }
 
 /** Starts a prepared replay in this process. */
@@ -82,7 +87,14 @@ export function startPreparedReplay(
   { def, plan, args }: PreparedReplay,
   hooks: ReplayHooks,
 ): ExecutionHandle {
-  const handle = def.start({ args, store, plan, ...(hooks.observer ? { observer: hooks.observer } : {}) });
+  const handle = def.start({
+    args,
+    store,
+    plan,
+    ...(hooks.observer ? { observer: hooks.observer } : {}),
+    ...(hooks.id === undefined ? {} : { id: hooks.id }),
+    ...(hooks.onConflict === undefined ? {} : { onConflict: hooks.onConflict }),
+  });
   handle.done.then(() => warnUnusedOverrides(plan, hooks.onWarning));
   return handle;
 }

@@ -55,6 +55,7 @@ export function kitaru(cwd: string, args: string[], env: Record<string, string> 
     cwd,
     env: { ...cleanEnv(), ...env },
     encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024, // a report of thousands of executions (gc --json) is megabytes
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }

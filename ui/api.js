@@ -9,6 +9,7 @@
 /** @typedef {import('../src/ui/api-views.js').DiffResponse} DiffResponse */
 /** @typedef {import('../src/ui/api-views.js').ErrorResponse} ErrorResponse */
 /** @typedef {import('../src/ui/api-views.js').InputResponse} InputResponse */
+/** @typedef {import('../src/ui/api-views.js').CancelResponse} CancelResponse */
 /** @typedef {import('../src/ui/api-views.js').InputRefusedResponse} InputRefusedResponse */
 /** @typedef {import('../src/store/types.js').WaitIssue} WaitIssue */
 
@@ -105,6 +106,19 @@ export function giveAnswer(execId, waitId, value) {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ value }),
+  });
+}
+
+/**
+ * Cancels an execution; resolves once it is recorded cancelled.
+ * @param {string} execId
+ * @returns {Promise<CancelResponse>}
+ */
+export function cancelExecution(execId) {
+  return request(`/executions/${enc(execId)}/cancel`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: '{}',
   });
 }
 

@@ -1,13 +1,16 @@
 import { Command } from 'commander';
 import pkg from '../../package.json' with { type: 'json' };
 import type { CommandResult, JsonDocument } from './command-result.js';
+import { cancelCommand } from './commands/cancel.js';
 import { diffCommand } from './commands/diff.js';
+import { gcCommand } from './commands/gc.js';
 import { inspectCommand } from './commands/inspect.js';
 import { listCommand } from './commands/list.js';
 import { logsCommand } from './commands/logs.js';
 import { replayCommand } from './commands/replay.js';
 import { inputCommand, resumeCommand } from './commands/resume.js';
 import { runCommand } from './commands/run.js';
+import { schedulesCommand } from './commands/schedules.js';
 import { uiCommand } from './commands/ui.js';
 import { workerCommand } from './commands/worker.js';
 import type { CliIO } from './io.js';
@@ -25,10 +28,14 @@ Examples:
   kitaru list --status failed                       executions, newest first
   kitaru input 01jx approval '{"approved":true}'   answer a wait, then resume the execution
   kitaru resume 01jx                                continue a waiting or crashed execution
+  kitaru cancel 01jx                                stop an execution, recorded cancelled
+  kitaru gc --older-than 30d --keep-last 100        delete old ended executions (--dry-run first)
   kitaru ui --open                                  look at executions in the browser
   kitaru logs 01jx --checkpoint fetch               captured output of one call
+  kitaru run flows/hello.ts --id order-42          an id of your own: run again, it reports order-42
   kitaru run flows/hello.ts --queue --store postgres://localhost/app   queue it for a worker
   kitaru worker --concurrency 8 --store postgres://localhost/app       run queued executions
+  kitaru schedules                                  the flows kitaru.crontab starts, and when
 
 The store is --store (a postgres:// URL), else --dir, else KITARU_STORE, else KITARU_DIR,
 else the nearest .kitaru/ upwards, else ./.kitaru.
@@ -52,6 +59,9 @@ function collect(value: string, previous: string[]): string[] {
 }
 
 const VERBOSE = 'a progress line for every call (else the calls after the first 50 are counted)';
+const ID = 'the execution id, instead of a generated one ([A-Za-z0-9._:-], 1 to 100 characters)';
+const ON_CONFLICT =
+  'when --id exists: attach (wait for it and report it, running nothing; the default) or fail';
 const ARGS = 'flow arguments: a JSON array is spread, any other JSON value is the one argument';
 
 function addRun(program: Command, act: Act): void {
@@ -64,6 +74,8 @@ function addRun(program: Command, act: Act): void {
     .option('--args-file <path>', 'file holding the --args JSON')
     .option('--queue', 'queue it for a worker (Postgres store) and print its id at once')
     .option('--wait', 'with --queue: wait for it to end and exit as run does')
+    .option('--id <id>', ID)
+    .option('--on-conflict <mode>', ON_CONFLICT)
     .option('--verbose', VERBOSE)
     .action((file: string, opts, cmd: Command) =>
       act(cmd, ({ io, listen }) => runCommand(io, file, opts, listen)),
@@ -90,6 +102,8 @@ function addReplay(program: Command, act: Act): void {
     .option('--args-file <path>', 'file holding the --args JSON')
     .option('--queue', 'queue the replay for a worker (Postgres store) and print its id at once')
     .option('--wait', 'with --queue: wait for it to end and exit as replay does')
+    .option('--id <id>', ID)
+    .option('--on-conflict <mode>', ON_CONFLICT)
     .option('--verbose', VERBOSE)
     .action((id: string, opts, cmd: Command) =>
       act(cmd, ({ io, listen }) => replayCommand(io, id, opts, listen)),
@@ -119,6 +133,15 @@ function addWaits(program: Command, act: Act): void {
     .action((id: string, opts, cmd: Command) =>
       act(cmd, ({ io, listen }) => resumeCommand(io, id, opts, listen)),
     );
+
+  program
+    .command('cancel')
+    .description(
+      'cancel an execution: queued, waiting or crashed at once; running through its process or worker',
+    )
+    .argument('<exec-id>', 'execution id or unique prefix')
+    .option('--timeout <duration>', 'how long to wait for a running execution to stop', '60s')
+    .action((id: string, opts, cmd: Command) => act(cmd, ({ io }) => cancelCommand(io, id, opts)));
 }
 
 function addServers(program: Command, act: Act): void {
@@ -144,6 +167,13 @@ function addServers(program: Command, act: Act): void {
       '30',
     )
     .action((opts, cmd: Command) => act(cmd, ({ io, listen }) => workerCommand(io, opts, listen)));
+
+  program
+    .command('schedules')
+    .description(
+      "the schedules of this project's kitaru.crontab (kept by the workers), with their next times",
+    )
+    .action((_opts, cmd: Command) => act(cmd, ({ io }) => schedulesCommand(io)));
 }
 
 function addReaders(program: Command, act: Act): void {
@@ -178,6 +208,18 @@ function addReaders(program: Command, act: Act): void {
     .action((id: string, opts, cmd: Command) => act(cmd, ({ io }) => logsCommand(io, id, opts)));
 }
 
+function addGc(program: Command, act: Act): void {
+  program
+    .command('gc')
+    .description('delete ended executions (never running, waiting or queued ones), each all or nothing')
+    .option('--older-than <duration>', 'only those that ended longer ago than this (30d, 12h, 90m)')
+    .option('--status <status...>', 'only these statuses: completed, failed, cancelled, crashed')
+    .option('--keep-last <n>', 'spare the newest n of those that match')
+    .option('--all', 'every ended execution (needed when no other filter is given)')
+    .option('--dry-run', 'say what would be deleted, delete nothing')
+    .action((opts, cmd: Command) => act(cmd, ({ io }) => gcCommand(io, opts)));
+}
+
 /** The root of `kitaru`'s command line: global options and help. Configure it before `addCommands`. */
 export function rootCommand(): Command {
   return new Command('kitaru')
@@ -202,4 +244,5 @@ export function addCommands(program: Command, act: Act): void {
   addWaits(program, act);
   addServers(program, act);
   addReaders(program, act);
+  addGc(program, act);
 }

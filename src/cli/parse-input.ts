@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { KitaruUsageError } from '../errors.js';
+import { checkIdOptions, checkOnConflict, type OnConflict } from '../runtime/caller-ids.js';
 
 function parseJson(text: string, what: string): unknown {
   try {
@@ -94,4 +95,19 @@ export function parseAnswer(json: string | undefined, file: string | undefined):
     throw new KitaruUsageError(`cannot read --file ${file}: ${(err as Error).message}`, { cause: err });
   }
   return parseJson(text, `--file ${file}`);
+}
+
+/**
+ * `--id` and `--on-conflict`, checked (a `KitaruUsageError` naming the rule otherwise);
+ * `--on-conflict` without `--id` is a mistake too.
+ */
+export function idOptionsOf(options: { id?: string; onConflict?: string }): {
+  id?: string;
+  onConflict?: OnConflict;
+} {
+  if (options.onConflict !== undefined && options.id === undefined) {
+    checkOnConflict(options.onConflict);
+    throw new KitaruUsageError('--on-conflict needs --id: only an id of your own can exist already.');
+  }
+  return checkIdOptions(options);
 }

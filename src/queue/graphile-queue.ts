@@ -1,10 +1,39 @@
 import type { Runner } from 'graphile-worker';
 import type { Database } from '../store/database.js';
 import { loadPeer } from '../store/postgres/load-peer.js';
-import type { JobQueue } from './job-queue.js';
+import type { Schedule } from './crontab.js';
+import type { JobQueue, ScheduleTicks } from './job-queue.js';
 
 /** The task name of kitaru's jobs in graphile-worker's tables. */
 const TASK = 'kitaru_execution';
+/** The task of a schedule's tick: its job starts the schedule's execution for that tick. */
+const TICK_TASK = 'kitaru_schedule';
+
+/** What graphile-worker's cron puts in a tick's job. */
+interface TickPayload {
+  schedule: Schedule;
+  _cron: { ts: string; backfilled: boolean };
+}
+
+type Graphile = Awaited<ReturnType<typeof loadPeer<'graphile-worker'>>>;
+
+/**
+ * The schedules as graphile-worker's cron items. Its cron adds one job per item and tick, whichever
+ * worker comes first (its `known_crontabs` table records the last tick of each identifier), and
+ * backfills ticks missed while no worker ran, up to `backfillPeriod`. Always a list, perhaps
+ * empty: without one, graphile-worker would read a file named `crontab` in the working folder.
+ */
+function cronItems(gw: Graphile, ticks: ScheduleTicks | undefined) {
+  return gw.parseCronItems(
+    (ticks?.schedules ?? []).map((schedule) => ({
+      task: TICK_TASK,
+      match: schedule.cron,
+      identifier: `kitaru:${schedule.name}`,
+      options: { backfillPeriod: schedule.backfillMs, maxAttempts: 10 },
+      payload: { schedule },
+    })),
+  );
+}
 
 /**
  * A JobQueue on graphile-worker (its own `graphile_worker` schema in the store's database). Chosen
@@ -41,15 +70,20 @@ export async function createGraphileQueue(
     async enqueue(execId) {
       await db.query('queue job', `select ${jobSql('$1')}`, [execId]);
     },
-    async work(concurrency, handler) {
+    async work(concurrency, handler, ticks) {
       runner = await gw.run({
         connectionString: db.url,
         concurrency,
         noHandleSignals: true,
         pollInterval: 2000,
         logger,
+        parsedCronItems: cronItems(gw, ticks),
         taskList: {
           [TASK]: async (payload) => handler((payload as { execId: string }).execId),
+          [TICK_TASK]: async (payload) => {
+            const { schedule, _cron } = payload as TickPayload;
+            await ticks?.onTick(schedule, _cron.ts);
+          },
         },
       });
     },

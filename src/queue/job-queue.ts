@@ -1,3 +1,15 @@
+import type { Schedule } from './crontab.js';
+
+/** The schedules a worker keeps, and what it does at each tick. */
+export interface ScheduleTicks {
+  schedules: Schedule[];
+  /**
+   * Called once per schedule and tick (an ISO time) across all workers, on one of them; ticks
+   * missed within a schedule's `backfillMs` are given at start.
+   */
+  onTick(schedule: Schedule, tick: string): Promise<void>;
+}
+
 /**
  * The job queue under `kitaru worker`: a job names one execution to run (or resume). kitaru's own
  * leases decide who runs it, so a job delivered twice, or late, does no harm.
@@ -12,8 +24,11 @@ export interface JobQueue {
    * one job per execution and time, however often it is asked for.
    */
   jobSql(execId: string, runAt?: string): string;
-  /** Calls `handler` for queued jobs, at most `concurrency` at once, until `stop`. */
-  work(concurrency: number, handler: (execId: string) => Promise<void>): Promise<void>;
+  /**
+   * Calls `handler` for queued jobs, at most `concurrency` at once, until `stop`; with `ticks`,
+   * also keeps those schedules (and only those).
+   */
+  work(concurrency: number, handler: (execId: string) => Promise<void>, ticks?: ScheduleTicks): Promise<void>;
   /** Takes no new jobs; waits for handlers running to return, then closes. */
   stop(): Promise<void>;
 }

@@ -1,7 +1,8 @@
 /**
  * The queue's own tables, beside the store's in the same database, with their own version row
  * (`kitaru_queue_schema`): the worker holding each execution and until when, and the attempts in
- * flight (so that a worker taking over can record an interrupted attempt as failed). The job queue
+ * flight (so that a worker taking over can record an interrupted attempt as failed), and the cancel
+ * requests that workers read at their heartbeats. The job queue
  * itself is graphile-worker's, in its `graphile_worker` schema.
  */
 export const QUEUE_MIGRATIONS: readonly string[] = [
@@ -19,6 +20,11 @@ export const QUEUE_MIGRATIONS: readonly string[] = [
      owner text not null,
      doc json not null,
      primary key (exec_id, seq)
+   );`,
+  // Cancel requests (`kitaru cancel` of an execution a worker runs), read at each heartbeat.
+  `create table kitaru_cancels (
+     exec_id text primary key references kitaru_executions (id) on delete cascade,
+     requested_at timestamptz not null default now()
    );`,
 ];
 

@@ -1,4 +1,5 @@
 import { KitaruUsageError } from '../errors.js';
+import { existsError, type OnConflict } from '../runtime/caller-ids.js';
 import { newExecutionRecord } from '../runtime/execute-flow.js';
 import { newExecutionId } from '../runtime/ids.js';
 import type { ReplayPlan } from '../runtime/replay-plan.js';
@@ -10,6 +11,9 @@ import type { Store } from '../store/store.js';
 import { createGraphileQueue } from './graphile-queue.js';
 import type { JobQueue } from './job-queue.js';
 import { QUEUE_MIGRATIONS, QUEUE_VERSION_TABLE } from './schema.js';
+
+/** Databases whose queue tables this process has brought up to date. */
+const migrated = new WeakMap<Database, Promise<void>>();
 
 /**
  * The database the store lives in, with the queue's tables ready; a usage error saying queue mode
@@ -23,7 +27,13 @@ export async function queueDatabase(store: Store, what: string): Promise<Databas
   }
   await loadPeer('graphile-worker'); // named before connecting, if it is missing
   const db = await store.database();
-  await db.migrate(QUEUE_VERSION_TABLE, QUEUE_MIGRATIONS);
+  let ready = migrated.get(db);
+  if (!ready) {
+    ready = db.migrate(QUEUE_VERSION_TABLE, QUEUE_MIGRATIONS);
+    migrated.set(db, ready);
+    ready.catch(() => migrated.delete(db));
+  }
+  await ready;
   return db;
 }
 
@@ -44,14 +54,64 @@ export async function submitExecution(
   args: unknown[],
   plan?: ReplayPlan,
 ): Promise<string> {
-  const execId = newExecutionId();
-  const encoded = encodeValue(args, 'args', `flow ${def.name}`);
-  const record = newExecutionRecord(def, store, execId, encoded, plan, 'queued');
+  return (await submit(store, db, queue, { def, args, ...(plan ? { plan } : {}) })).execId;
+}
+
+/** What to submit: a flow, its arguments, a replay plan, an id. */
+export interface Submission {
+  def: FlowDef;
+  args: unknown[];
+  plan?: ReplayPlan;
+  /**
+   * The execution's id (not checked here: callers check a caller-chosen id first).
+   * @default a generated id
+   */
+  id?: string;
+}
+
+/**
+ * Records a new execution as `queued` and queues its job, in one transaction; `created` is false
+ * (and nothing is written or queued) when `id` names an execution that exists already.
+ */
+export async function submit(
+  store: Store,
+  db: Database,
+  queue: JobQueue,
+  what: Submission,
+): Promise<{ execId: string; created: boolean }> {
+  const execId = what.id ?? newExecutionId();
+  const encoded = encodeValue(what.args, 'args', `flow ${what.def.name}`);
+  const record = newExecutionRecord(what.def, store, execId, encoded, what.plan, 'queued');
   // The record and its job in one transaction: an execution is never queued without a job.
-  await db.transaction(async (tx) => {
-    await tx.createExecution(record);
+  const created = await db.transaction(async (tx) => {
+    if (!(await tx.createExecution(record))) return false;
     await tx.query('queue job', `select ${queue.jobSql('$1')}`, [execId]);
+    return true;
   });
+  return { execId, created };
+}
+
+/** Queues for submissions, one per database in a process (made ready once: migrations run). */
+const submitQueues = new WeakMap<Database, Promise<JobQueue>>();
+
+/**
+ * Queues an execution from code (`flow.enqueue`, `client.executions.enqueue`) and resolves to its
+ * id. An id that exists resolves to that execution's id (`attach`), or is a `KitaruStateError`
+ * (`fail`). The queue is made ready once per database, so that each later call is one transaction.
+ */
+export async function enqueueExecution(
+  store: Store,
+  what: Submission & { onConflict?: OnConflict },
+): Promise<string> {
+  const db = await queueDatabase(store, 'queue mode (enqueue)');
+  let queue = submitQueues.get(db);
+  if (!queue) {
+    queue = openQueue(db, () => {});
+    submitQueues.set(db, queue);
+    queue.catch(() => submitQueues.delete(db));
+  }
+  const { execId, created } = await submit(store, db, await queue, what);
+  if (!created && what.onConflict === 'fail') throw existsError(execId);
   return execId;
 }
 

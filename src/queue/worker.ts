@@ -10,8 +10,11 @@ import { hasEnded } from '../store/liveness.js';
 import { resolveFlowFile } from '../store/project-root.js';
 import type { Store } from '../store/store.js';
 import type { CallRecord, ExecutionRecord, WaitInfo } from '../store/types.js';
+import { createCancelRequests } from './cancels.js';
+import type { Schedule } from './crontab.js';
 import type { JobQueue } from './job-queue.js';
 import { createLeases, type Leases } from './leases.js';
+import { scheduleTicks } from './scheduled-start.js';
 
 /** Options of `kitaru worker`. */
 export interface WorkerOptions {
@@ -28,6 +31,8 @@ export interface WorkerOptions {
    * time resumes it, on any worker. @default 30000
    */
   parkAfterMs?: number;
+  /** The schedules of `kitaru.crontab` to keep, and the project root their flow files are in. */
+  crontab?: { root: string; schedules: Schedule[] };
   /** What the worker says it does (one line each). */
   onEvent?: (line: string) => void;
 }
@@ -63,6 +68,8 @@ interface Claim {
   handle?: ExecutionHandle;
   /** The run suspended: the times (wake times, deadlines) at which to take it up again. */
   wakeTimes?: string[];
+  /** A cancel was requested (`kitaru cancel`): the run is cancelled, or will be once it starts. */
+  cancelling?: boolean;
 }
 
 /** Starts a worker: takes queued executions, runs them under a lease, resumes lapsed ones. */
@@ -75,6 +82,7 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
   const name = `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`;
   const leases = createLeases(options.db, name, leaseMs, queue.jobSql);
   const claims = new Map<string, Claim>();
+  const cancels = createCancelRequests(options.db);
   let stopping = false;
 
   /** Stops a run where it is: no more writes from it, and its job may end now. */
@@ -91,8 +99,8 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
     const current = claims.get(execId);
     if (current && !current.letGo) return; // this worker runs it already: a duplicate job
     if (current) await current.ended; // a run this worker let go of: let it finish unwinding
-    const token = await leases.claim(execId);
-    if (!token) return notClaimed(execId);
+    const token = await claimLease(execId);
+    if (!token) return;
     let release!: () => void;
     let end!: () => void;
     const claim: Claim = {
@@ -106,16 +114,17 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
     };
     claims.set(execId, claim);
     const beat = setInterval(() => {
-      leases.renew(execId, token).then(
-        (held) => {
-          if (held || claim.letGo) return;
+      leases
+        .renew(execId, token)
+        .then((held) => {
+          if (held) return honourCancel(claim);
+          if (claim.letGo) return;
           // Another worker took it over (this one was silent past its lease): stop here.
           say(`execution ${execId}: lease lost to another worker; stopping it here`);
           letGo(claim);
           claim.release();
-        },
-        (err) => say(`heartbeat for ${execId} failed: ${(err as Error).message}`),
-      );
+        })
+        .catch((err) => say(`heartbeat for ${execId} failed: ${(err as Error).message}`));
     }, leaseMs / 3);
     try {
       await runClaimed(claim);
@@ -128,6 +137,37 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
         end();
       }
     }
+  }
+
+  /** Cancels the run at the heartbeat after `kitaru cancel` asked for it, as Ctrl-C would. */
+  async function honourCancel(claim: Claim): Promise<void> {
+    if (claim.letGo || claim.cancelling || claim.settled) return;
+    if (!(await cancels.requested(claim.execId))) return;
+    claim.cancelling = true;
+    say(`execution ${claim.execId}: cancel requested; cancelling it`);
+    await claim.handle?.cancel('kitaru cancel');
+  }
+
+  /**
+   * The lease's token, or null when this worker is not to run the execution: another worker holds
+   * it (see `notClaimed`), or it is gone (deleted by gc since its job was queued: a wake time, a
+   * deadline), and its job is dropped.
+   */
+  async function claimLease(execId: string): Promise<string | null> {
+    let token: string | null;
+    try {
+      token = await leases.claim(execId);
+    } catch (err) {
+      const gone = await store.getExecution(execId).then(
+        () => false,
+        (e: { name?: string }) => e.name === 'KitaruNotFoundError',
+      );
+      if (!gone) throw err;
+      say(`execution ${execId} no longer exists (deleted); its job is dropped`);
+      return null;
+    }
+    if (!token) await notClaimed(execId);
+    return token;
   }
 
   /**
@@ -143,6 +183,7 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
   /** Releases the lease of a run that ended, or suspended (then with jobs for when to go on). */
   async function letGoOf(claim: Claim): Promise<void> {
     await leases.clearInflight(claim.execId);
+    if (claim.cancelling) await cancels.forget(claim.execId);
     if (claim.wakeTimes) await leases.park(claim.execId, claim.token, claim.wakeTimes);
     else await leases.release(claim.execId, claim.token);
   }
@@ -200,6 +241,7 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
     if (!handle) return;
     claim.handle = handle;
     if (claim.letGo) handle.abandon();
+    else if (claim.cancelling) void handle.cancel('kitaru cancel');
     handle.done.then(() => {
       claim.settled = true;
     });
@@ -248,8 +290,10 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
   }
 
   let drained: Promise<void> | undefined;
-  await queue.work(concurrency, take);
-  say(`worker ${name} · concurrency ${concurrency} · lease ${leaseMs / 1000}s · ${store.location}`);
+  const ticks = options.crontab && scheduleTicks(store, options.db, queue, options.crontab, say);
+  await queue.work(concurrency, take, ticks);
+  const kept = options.crontab ? ` · ${options.crontab.schedules.length} schedules` : '';
+  say(`worker ${name} · concurrency ${concurrency} · lease ${leaseMs / 1000}s${kept} · ${store.location}`);
 
   return {
     name,

@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { type ErrorRecord, errorToRecord, isDeterministic, KitaruCancelledError } from '../errors.js';
 import { encodeValue, type Json } from '../serialization.js';
 import type { AttemptRecord, CallRecord, LogEntry } from '../store/types.js';
+import { timedOut, withinTimeout } from './abort.js';
 import { isoTime } from './clock.js';
 import { retryDelay } from './options.js';
 import type { RunState } from './run-state.js';
@@ -84,8 +85,7 @@ async function tryOnce(
   let error: unknown;
   let ok = false;
   try {
-    value = runInScope(scope, def.fn, args);
-    // A synchronous checkpoint's value needs no extra turn of the microtask queue.
+    value = settle(runInScope(scope, def.fn, args), def, scope, startedAt);
     if (isThenable(value)) value = await value;
     output = encodeValue(value, 'output', `checkpoint ${callId}`);
     ok = true;
@@ -94,6 +94,17 @@ async function tryOnce(
   }
   run.inflight.delete(callId);
   return { attempt: attemptRecord(attempt, startedAt, ok, error, scope.logs), value, output, error };
+}
+
+/**
+ * The attempt's value once it settles, held to the checkpoint's timeout: a synchronous value needs
+ * no extra turn of the microtask queue, and one that came past the timeout is discarded.
+ */
+function settle(value: unknown, def: CheckpointDef, scope: AttemptScope, startedAt: number): unknown {
+  const ms = def.timeoutMs;
+  if (isThenable(value)) return ms === null ? value : withinTimeout(value, ms, scope);
+  if (ms !== null && Date.now() - startedAt > ms) throw timedOut(scope, ms);
+  return value;
 }
 
 function attemptRecord(
@@ -159,10 +170,10 @@ export async function runAttempts(
         : failedBeforeRunning(number, preError);
     await recordAttempt(run, record, tried);
     const ok = tried.attempt.status === 'completed';
-    const willRetry = !ok && used + i < def.retries && retryable(run, tried.error);
-    report(run, record, tried, willRetry, started);
+    const decided = ok ? { retry: false, error: undefined } : decide(run, def, tried.error, used + i);
+    report(run, record, tried, decided.retry, started);
     if (ok) return tried.value;
-    if (!willRetry) throw failed(run, callId, tried.error);
+    if (!decided.retry) throw failed(run, callId, decided.error);
     const delay = retryDelay(def.retryDelayMs, def.backoffFactor, i + 1);
     if (delay > 0) await sleep(delay);
     if (isClosed(run)) throw cancelled(run, callId);
@@ -182,6 +193,25 @@ async function recordAttempt(run: RunState, record: CallRecord, tried: Tried): P
 /** Whether an error may be retried: one from user code, while the flow attempt goes on. */
 function retryable(run: RunState, error: unknown): boolean {
   return !isDeterministic(error) && run.phase === 'running';
+}
+
+/**
+ * Whether a failed attempt is retried (`retriesUsed` of the budget gone), and the error the call
+ * fails with if not: the attempt's, or the one a throwing `retryIf` threw.
+ */
+function decide(
+  run: RunState,
+  def: CheckpointDef,
+  error: unknown,
+  retriesUsed: number,
+): { retry: boolean; error: unknown } {
+  if (retriesUsed >= def.retries || !retryable(run, error)) return { retry: false, error };
+  if (!def.retryIf) return { retry: true, error };
+  try {
+    return { retry: Boolean(def.retryIf(error)), error };
+  } catch (thrown) {
+    return { retry: false, error: thrown };
+  }
 }
 
 /** The error a call fails with, noted so that `execution.error` can name the call. */
@@ -222,12 +252,14 @@ function report(run: RunState, record: CallRecord, tried: Tried, willRetry: bool
 
 /** Records every attempt in flight as failed with a `KitaruCancelledError`. */
 export async function recordCancelledAttempts(run: RunState, signal: string): Promise<void> {
-  for (const { record, scope, startedAt } of run.inflight.values()) {
+  // A snapshot: attempts that the cancel aborted leave the map as they unwind.
+  const inflight = [...run.inflight.values()];
+  run.inflight.clear();
+  for (const { record, scope, startedAt } of inflight) {
     const error = { type: 'KitaruCancelledError', message: `attempt cancelled by ${signal}`, stack: null };
     record.attempts.push(interruptedAttempt(scope.attempt, isoTime(startedAt), error, scope.logs));
     record.status = 'failed';
     record.output = null;
     await writeCall(run, record);
   }
-  run.inflight.clear();
 }

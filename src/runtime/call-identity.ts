@@ -64,7 +64,17 @@ const noop = () => undefined;
 export function stepDef(name: string): CheckpointDef {
   let def = stepDefs.get(name);
   if (!def) {
-    def = { name, type: null, retries: 0, retryDelayMs: 0, backoffFactor: 2, site: STEP_SITE, fn: noop };
+    def = {
+      name,
+      type: null,
+      retries: 0,
+      retryDelayMs: 0,
+      backoffFactor: 2,
+      timeoutMs: null,
+      retryIf: null,
+      site: STEP_SITE,
+      fn: noop,
+    };
     stepDefs.set(name, def);
   }
   return def;

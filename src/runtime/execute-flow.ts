@@ -10,6 +10,8 @@ import { decodeValue, encodeValue, type Json } from '../serialization.js';
 import { recordFlowFile } from '../store/project-root.js';
 import type { Store } from '../store/store.js';
 import { type CallRecord, type ExecutionRecord, SCHEMA_VERSION, type WaitInfo } from '../store/types.js';
+import { abortRun, attemptSignal, runSignal } from './abort.js';
+import { attachTo } from './attach.js';
 import { recordCancelledAttempts } from './attempts.js';
 import { installConsoleCapture } from './console-capture.js';
 import { newExecutionId } from './ids.js';
@@ -94,6 +96,8 @@ function newRunState(def: FlowDef, options: StartOptions, store: Store, execId: 
       call: (cp, callArgs, gate) => startCall(run, cp, callArgs, gate),
       wait: (request) => startWait(run, request),
       sleep: (request) => startSleep(run, request),
+      signal: () => runSignal(run),
+      attemptSignal: (scope) => attemptSignal(run, scope),
       log: (entry) => {
         const write = store.appendLogs(execId, [entry]).catch((err: unknown) => {
           storeFailed(run, err);
@@ -135,7 +139,7 @@ export function startExecution(def: FlowDef, options: StartOptions): ExecutionHa
   installConsoleCapture();
   const { store } = options;
   const resume = options.resume;
-  const execId = resume ? resume.record.id : newExecutionId();
+  const execId = resume ? resume.record.id : (options.id ?? newExecutionId());
   const args = encodeValue(options.args, 'args', `flow ${def.name}`);
   const run = newRunState(def, options, store, execId);
   if (resume) preload(run, resume.calls);
@@ -145,19 +149,28 @@ export function startExecution(def: FlowDef, options: StartOptions): ExecutionHa
     record.flowAttempts = Math.max(1, resume.record.flowAttempts);
     record.resumes = (resume.record.resumes ?? 0) + 1;
   }
-  const done = drive(run, def, options.args, record);
+  const live = liveExecution(run);
+  // A cancelled run (its calls aborted) ends once the cancel has recorded it, never before.
+  const done = drive(run, def, options.args, record, live, options.onConflict ?? 'attach').then(
+    async (outcome) => {
+      if (run.closing) await run.closing.catch(() => {});
+      return outcome;
+    },
+  );
   return {
     execId,
     done,
     wait: () =>
       done.then((o) => {
         if (o.status === 'completed') return o.value;
+        if (o.refused) throw o.cause;
         if (o.status === 'waiting') throw new KitaruWaitingError(o.execId, o.waits);
         throw new KitaruExecutionError(o.execId, o.status, o.error, { cause: o.cause });
       }),
     abandon: () => {
       close(run, 'handed back by a stopping worker');
     },
+    cancel: (by) => live.cancel(by),
   };
 }
 
@@ -199,6 +212,7 @@ function close(run: RunState, message: string): boolean {
     error,
     cause: undefined,
   };
+  abortRun(run, message);
   return true;
 }
 
@@ -207,10 +221,13 @@ function liveExecution(run: RunState): LiveExecution {
   return {
     execId: run.execId,
     async cancel(signal) {
-      if (!close(run, `execution cancelled by ${signal}`)) return;
-      await recordCancelledAttempts(run, signal);
-      const error = run.closedAs?.error ?? null;
-      await run.store.updateExecution(run.execId, finalPatch(run, 'cancelled', null, error));
+      if (!close(run, `execution cancelled by ${signal}`)) return run.closing;
+      run.closing = (async () => {
+        await recordCancelledAttempts(run, signal);
+        const error = run.closedAs?.error ?? null;
+        await run.store.updateExecution(run.execId, finalPatch(run, 'cancelled', null, error));
+      })();
+      await run.closing;
     },
   };
 }
@@ -219,22 +236,26 @@ async function drain(run: RunState): Promise<void> {
   while (run.pending.size > 0) await Promise.allSettled([...run.pending]);
 }
 
-/** Records the execution as started (created, or taken up again in place when resumed). */
-async function begin(run: RunState, def: FlowDef, record: ExecutionRecord): Promise<void> {
+/**
+ * Records the execution as started (created, or taken up again in place when resumed); false when
+ * its id names an execution that exists (nothing written).
+ */
+async function begin(run: RunState, def: FlowDef, record: ExecutionRecord): Promise<boolean> {
   if (run.resumed) {
     const { flow, status, pid, host, flowAttempts, resumes } = record;
     const patch: Partial<ExecutionRecord> = { flow, status, pid, host, flowAttempts, waits: [] };
     if (resumes !== undefined) patch.resumes = resumes;
     await run.store.updateExecution(run.execId, patch);
     for (const input of await run.store.getInputs(run.execId)) run.inputs.set(input.waitId, input);
-  } else {
-    await run.store.createExecution(record);
+  } else if (!(await run.store.createExecution(record))) {
+    return false;
   }
   run.observer.executionStarted?.({
     execId: run.execId,
     flowName: def.name,
     sourceExecId: record.originalExecId,
   });
+  return true;
 }
 
 async function drive(
@@ -242,13 +263,19 @@ async function drive(
   def: FlowDef,
   args: unknown[],
   record: ExecutionRecord,
+  live: LiveExecution,
+  onConflict: 'attach' | 'fail',
 ): Promise<ExecutionOutcome> {
-  const live = liveExecution(run);
   state.live.add(live);
   let created = false;
   try {
-    await begin(run, def, record);
+    if (!(await begin(run, def, record))) {
+      // Another execution's: a signal here must not record it cancelled.
+      state.live.delete(live);
+      return await attachTo(run, def, onConflict);
+    }
     created = true;
+    if (run.closedAs) return run.closedAs; // cancelled before the body began: it never runs
     for (let flowAttempt = record.flowAttempts; ; flowAttempt++) {
       if (flowAttempt > record.flowAttempts)
         await run.store.updateExecution(run.execId, { flowAttempts: flowAttempt });

@@ -22,6 +22,11 @@ export interface CallEndedEvent {
  */
 export interface RunObserver {
   executionStarted?(event: { execId: string; flowName: string; sourceExecId: string | null }): void;
+  /**
+   * The id asked for names an execution that exists already: nothing runs, and the run waits for
+   * that execution to stop and reports it as its own.
+   */
+  executionAttached?(event: { execId: string; flowName: string; status: string }): void;
   callStarted?(event: { execId: string; callId: string; attempt: number }): void;
   attemptFailed?(event: {
     execId: string;

@@ -30,6 +30,12 @@ export interface RunState {
   phase: RunPhase;
   /** How a closed run ended (cancelled, or handed back), once it is closed. */
   closedAs?: ExecutionOutcome;
+  /** A cancel recording what was in flight and the execution as cancelled: the run ends after it. */
+  closing?: Promise<void>;
+  /** The execution's abort controller (a flow body's `abortSignal()`), made on first ask. */
+  abort?: AbortController;
+  /** Why the run was aborted (closed: cancelled or handed back), once it was. */
+  abortReason?: unknown;
   /** The store failed to write: the execution ends failed with this error. */
   storeError?: unknown;
   /** The definition each checkpoint name stands for in this execution (one per name). */

@@ -13,6 +13,10 @@ export interface CheckpointDef {
   retries: number;
   retryDelayMs: number;
   backoffFactor: number;
+  /** Each attempt's time limit in milliseconds; null for none. */
+  timeoutMs: number | null;
+  /** Whether to retry after a failed attempt (given the error); null: every error from user code. */
+  retryIf: ((error: unknown) => boolean) | null;
   /** Where `checkpoint()` was called (`file:line:column`), to tell two definitions apart. */
   site: string | null;
   fn: (...args: never[]) => unknown;
@@ -39,6 +43,13 @@ export interface StartOptions {
   store: Store;
   /** Present for a replay. */
   plan?: ReplayPlan;
+  /** The new execution's id, chosen by the caller (checked already). @default a generated id */
+  id?: string;
+  /**
+   * When `id` names an execution that exists: wait for it to stop and report it as this run's own,
+   * running nothing (`attach`), or end at once with a `KitaruStateError` (`fail`). @default 'attach'
+   */
+  onConflict?: 'attach' | 'fail';
   observer?: RunObserver;
   /**
    * Resume this recorded execution in place (a worker taking over from a lost one): same id, its
@@ -65,6 +76,10 @@ export interface ExecutionOutcome {
   cause: unknown;
   /** The store could not record the run (the cause is its `KitaruStoreError`), not the flow failing. */
   storeFailed?: true;
+  /** The id existed: this is that execution, waited for (nothing ran here). */
+  attached?: true;
+  /** The id existed and `onConflict` was `fail`: nothing ran; the cause is the `KitaruStateError`. */
+  refused?: true;
 }
 
 /** A started execution. */
@@ -80,6 +95,11 @@ export interface ExecutionHandle {
   wait(): Promise<unknown>;
   /** Stops the run where it is and writes nothing more (a worker handing the execution back). */
   abandon(): void;
+  /**
+   * Cancels the run as Ctrl-C does: attempts in flight are recorded failed with a
+   * `KitaruCancelledError` naming `by`, the execution `cancelled`. Resolves once recorded.
+   */
+  cancel(by: string): Promise<void>;
 }
 
 /** What a checkpoint or `log()` needs from the execution it runs in (stable across package copies). */
@@ -94,6 +114,10 @@ export interface RunApi {
   wait(request: WaitRequest): Promise<unknown>;
   /** A durable sleep, until `request`'s wake time (fixed when the sleep is first reached). */
   sleep(request: SleepRequest): Promise<null>;
+  /** The execution's `AbortSignal`: aborted when the run is cancelled or handed back. */
+  signal(): AbortSignal;
+  /** The attempt's `AbortSignal`: aborted with the execution, and at the attempt's timeout. */
+  attemptSignal(scope: AttemptScope): AbortSignal;
 }
 
 /** A call of `wait()`, its options checked. */
@@ -130,6 +154,10 @@ export interface AttemptScope {
   callId: string;
   attempt: number;
   logs: LogEntry[];
+  /** Made when `abortSignal()` first asks for it, or when the attempt is aborted. */
+  abort?: AbortController;
+  /** Why the attempt was aborted (cancelled, timed out), once it was. */
+  abortReason?: unknown;
 }
 
 export type Scope = FlowScope | AttemptScope;

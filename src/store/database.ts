@@ -16,7 +16,8 @@ export type Query = <R = Record<string, unknown>>(
 /** What a transaction offers: the store's own writes and the caller's statements, committed together. */
 export interface Transaction {
   query: Query;
-  createExecution(record: ExecutionRecord): Promise<void>;
+  /** As `Store.createExecution`: false (nothing written) when the id exists already. */
+  createExecution(record: ExecutionRecord): Promise<boolean>;
   updateExecution(id: string, patch: Partial<ExecutionRecord>): Promise<void>;
 }
 

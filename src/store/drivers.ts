@@ -93,11 +93,18 @@ function lazyStore(
     readLogs: async (id) => (await s()).readLogs(id),
     listExecutions: async (options) => (await s()).listExecutions(options),
     resolveId: async (prefix) => (await s()).resolveId(prefix),
+    changed: async (id, ms) => {
+      const store = await s();
+      await (store.changed ? store.changed(id, ms) : new Promise((r) => setTimeout(r, ms)));
+    },
     addInput: async (execId, input) => (await s()).addInput(execId, input),
     getInputs: async (execId) => (await s()).getInputs(execId),
     dropInput: async (execId, waitId) => (await s()).dropInput(execId, waitId),
     claimResume: async (execId) => (await s()).claimResume(execId),
     releaseResume: async (execId) => (await s()).releaseResume(execId),
+    deleteExecution: async (id) => (await s()).deleteExecution(id),
+    reusedSources: async (id) => (await s()).reusedSources(id),
+    finishDeletions: async () => (await s()).finishDeletions?.(),
     close: async () => {
       if (loading) await (await loading).close?.();
     },

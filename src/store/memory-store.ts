@@ -14,6 +14,14 @@ export function createMemoryStore(): Store {
   const executions = new Map<string, Entry>();
   /** Executions a resume has claimed (until they wait or end again). */
   const claimed = new Set<string>();
+  /** Who waits for a change of each execution (`changed`). */
+  const watchers = new Map<string, Set<() => void>>();
+
+  function notify(id: string): void {
+    const set = watchers.get(id);
+    watchers.delete(id);
+    for (const wake of set ?? []) wake();
+  }
 
   function entry(id: string): Entry {
     const e = executions.get(id);
@@ -25,17 +33,33 @@ export function createMemoryStore(): Store {
     location: ':memory:',
     flowFileRoot: () => null,
     async createExecution(record) {
+      if (executions.has(record.id)) return false;
       executions.set(record.id, {
         record: structuredClone(record),
         calls: new Map(),
         logs: [],
         inputs: new Map(),
       });
+      return true;
     },
     async updateExecution(id, patch) {
       const e = entry(id);
       e.record = { ...e.record, ...structuredClone(patch) };
       if (e.record.endedAt || e.record.status === 'waiting') claimed.delete(id);
+      if (patch.status !== undefined) notify(id);
+    },
+    changed(id, ms) {
+      return new Promise<void>((resolve) => {
+        let set = watchers.get(id);
+        if (!set) watchers.set(id, (set = new Set()));
+        const wake = () => {
+          clearTimeout(timer);
+          set.delete(wake);
+          resolve();
+        };
+        const timer = setTimeout(wake, ms);
+        set.add(wake);
+      });
     },
     async writeCall(execId, record) {
       entry(execId).calls.set(record.seq, structuredClone(record));
@@ -81,6 +105,18 @@ export function createMemoryStore(): Store {
     },
     async dropInput(execId, waitId) {
       entry(execId).inputs.delete(waitId);
+    },
+    async deleteExecution(id) {
+      entry(id);
+      executions.delete(id);
+      claimed.delete(id);
+    },
+    async reusedSources(id) {
+      const sources = new Set<string>();
+      for (const c of entry(id).calls.values()) {
+        if (c.origin === 'reused' && c.sourceExecId !== null) sources.add(c.sourceExecId);
+      }
+      return [...sources];
     },
     async resolveId(prefix) {
       if (executions.has(prefix)) return prefix;

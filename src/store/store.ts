@@ -23,7 +23,11 @@ export interface Store {
   flowFileRoot(near: string): string | null;
   /** The database the store lives in, for the job queue beside it; absent for other stores. */
   database?(): Promise<Database>;
-  createExecution(record: ExecutionRecord): Promise<void>;
+  /**
+   * Creates an execution; false (and nothing written) when one with this id exists already. Atomic:
+   * of the processes creating one id at once, exactly one gets true.
+   */
+  createExecution(record: ExecutionRecord): Promise<boolean>;
   /** Merges `patch` into the execution document; also makes earlier call writes durable. */
   updateExecution(id: string, patch: Partial<ExecutionRecord>): Promise<void>;
   /**
@@ -64,7 +68,29 @@ export interface Store {
   claimResume(execId: string): Promise<boolean>;
   /** Lets go of a resume claim this process holds without resuming (the execution had moved on). */
   releaseResume(execId: string): Promise<void>;
-  /** The full id for a unique prefix; `KitaruNotFoundError` if none or several match. */
+  /**
+   * Resolves once the execution `id` may have changed (its status was written), or after `ms` at
+   * the latest, whichever comes first; a waiter reads the record again either way. Optional: a store
+   * without it is read every `ms`.
+   */
+  changed?(id: string, ms: number): Promise<void>;
+  /**
+   * Deletes an execution and everything recorded for it (calls, logs, answers), all or nothing:
+   * readers see it whole or not at all, even if the process dies midway. `KitaruNotFoundError` if
+   * there is none. It does not ask whether the execution may go: `src/retention.ts` does.
+   */
+  deleteExecution(id: string): Promise<void>;
+  /**
+   * The executions whose calls this one reuses (the `sourceExecId` of its reused calls), read from
+   * its own records only: the sources are not opened.
+   */
+  reusedSources(id: string): Promise<string[]>;
+  /**
+   * Finishes deletions that a killed process left half done (the folder store's folders renamed
+   * aside); absent where a deletion is one transaction.
+   */
+  finishDeletions?(): Promise<void>;
+  /** The full id for an exact id (which always wins) or a unique prefix; `KitaruNotFoundError` if none or several match. */
   resolveId(prefix: string): Promise<string>;
   /** Releases connections, for stores that hold any. */
   close?(): Promise<void>;

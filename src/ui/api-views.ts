@@ -76,6 +76,12 @@ export interface InputResponse {
   status: ExecutionStatus;
 }
 
+/** `POST /api/executions/<id>/cancel`: the execution, once recorded cancelled. */
+export interface CancelResponse {
+  execId: string;
+  status: ExecutionStatus;
+}
+
 /** An input request whose answer the wait's schema refused (400): the schema's issues. */
 export interface InputRefusedResponse extends ErrorResponse {
   issues: WaitIssue[];

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { cancelExecution } from '../cancel.js';
 import { diffExecutions } from '../diff.js';
 import { KitaruNotFoundError, KitaruUsageError } from '../errors.js';
 import { getExecution, listExecutions } from '../queries.js';
@@ -11,6 +12,7 @@ import type { CallRecord, ExecutionStatus } from '../store/types.js';
 import { checkpointView, headView } from '../views.js';
 import type {
   CallResponse,
+  CancelResponse,
   DiffResponse,
   ExecutionPageResponse,
   InputRefusedResponse,
@@ -25,6 +27,9 @@ const LIST_WINDOW = 2000;
 
 /** Largest page of calls the API returns at once. */
 const MAX_PAGE = 500;
+
+/** How long a cancel waits for a running execution to be recorded cancelled, in ms. */
+const CANCEL_WAIT_MS = 30_000;
 
 /** How many ended executions keep their calls in memory, for paging through 10,000. */
 const ENDED_KEPT = 8;
@@ -205,6 +210,14 @@ export function createApi(store: Store, onWarning?: (message: string) => void): 
     return [200, ok];
   };
 
+  // A queued or waiting execution is cancelled at once; a running one once its process or worker
+  // has recorded it (one started from this page runs here, and is cancelled directly).
+  const cancel: Handler = async ({ param }) => {
+    const { execId } = await cancelExecution(store, param('id'), { timeoutMs: CANCEL_WAIT_MS });
+    const body: CancelResponse = { execId, status: 'cancelled' };
+    return [200, body];
+  };
+
   const diff: Handler = async ({ query }) => {
     const a = query.get('a');
     const b = query.get('b');
@@ -221,6 +234,7 @@ export function createApi(store: Store, onWarning?: (message: string) => void): 
     { method: 'GET', path: 'executions/:id/calls/:callId', handler: call },
     { method: 'POST', path: 'executions/:id/replay', handler: replay },
     { method: 'POST', path: 'executions/:id/waits/:waitId/input', handler: input },
+    { method: 'POST', path: 'executions/:id/cancel', handler: cancel },
     { method: 'GET', path: 'diff', handler: diff },
   ];
 

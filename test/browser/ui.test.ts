@@ -1,7 +1,7 @@
 /// <reference lib="dom" />
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -17,6 +17,7 @@ import {
   repo,
   write,
 } from '../e2e-project.js';
+import { delay } from '../helpers.js';
 
 // Screenshots of each step land here (docs/ui.md shows copies of them from docs/screenshots/).
 const SHOTS = process.env.KITARU_SCREENSHOTS ?? join(repo, 'test-output', 'screenshots');
@@ -64,6 +65,18 @@ export default flow(async function refund(orderId: string) {
   });
   return answer.approved ? 'refunded ' + plan.amount : 'declined';
 });
+`,
+  'flows/hang.ts': `import { writeFileSync } from 'node:fs';
+import { abortSignal, checkpoint, currentExecutionId, flow } from 'kitaru';
+const hold = checkpoint(async function hold() {
+  writeFileSync('holding.txt', String(currentExecutionId()));
+  const signal = abortSignal();
+  await new Promise((_, reject) => {
+    const t = setTimeout(() => reject(new Error('never cancelled')), 60_000);
+    signal.addEventListener('abort', () => (clearTimeout(t), reject(signal.reason)));
+  });
+});
+export default flow(async function hang() { return hold(); });
 `,
   'flows/other.ts': `import { checkpoint, flow } from 'kitaru';
 const one = checkpoint(function one() { return 1; });
@@ -391,5 +404,44 @@ describe('kitaru ui in a real browser (Chromium through playwright-core)', () =>
     for (const e of list.executions) {
       assert.match(cli, new RegExp(`${e.id}.*${formatTime(e.createdAt)}\\s+${formatDuration(e.durationMs)}`));
     }
+  });
+
+  it('cancels a running execution (in another process) and a waiting one with their Cancel buttons', async () => {
+    const holding = join(dir, 'holding.txt');
+    const run = kitaruAsync(dir, ['run', 'flows/hang.ts']);
+    const ran = finished(run);
+    for (const end = Date.now() + 20_000; !existsSync(holding); await delay(25)) {
+      if (Date.now() > end) throw new Error('the hang flow never started');
+    }
+    const id = readFileSync(holding, 'utf8');
+    const h1Says = (status: string) =>
+      page.waitForFunction(
+        (s) => new RegExp(s).test(document.querySelector('h1')?.textContent ?? ''),
+        status,
+        {
+          timeout: 20_000,
+        },
+      );
+    await page.goto(`${base}#/e/${id}`);
+    await h1Says('running');
+    await page.getByRole('button', { name: 'Cancel execution' }).click();
+    await h1Says('cancelled');
+    assert.equal(await page.getByRole('button', { name: 'Cancel execution' }).count(), 0);
+    await shot('9-cancelled');
+    assert.equal((await ran).code, 130, 'the process running it was signalled, as with Ctrl-C');
+    const ex = JSON.parse(kitaru(dir, ['inspect', id, '--json']).stdout) as {
+      execution: { status: string; checkpoints: { attempts: { error: { type: string } | null }[] }[] };
+    };
+    assert.equal(ex.execution.status, 'cancelled');
+    assert.equal(ex.execution.checkpoints[0]?.attempts[0]?.error?.type, 'KitaruCancelledError');
+
+    const waiting = kitaru(dir, ['run', 'flows/approval.ts', '--args', '["order-9"]']);
+    assert.equal(waiting.code, 3, waiting.stderr);
+    await page.goto(`${base}#/e/${execIdOf(waiting)}`);
+    await page.locator('[data-wait="approval"]').waitFor();
+    await page.getByRole('button', { name: 'Cancel execution' }).click();
+    await h1Says('cancelled');
+    assert.equal(await page.locator('[data-wait]').count(), 0);
+    assert.deepEqual(pageErrors, [], 'no script errors on the page');
   });
 });

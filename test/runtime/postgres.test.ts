@@ -3,6 +3,7 @@ import { after, describe, it } from 'node:test';
 import { checkpoint, flow, KitaruClient } from '../../src/index.js';
 import { createPostgresStore } from '../../src/store/postgres/postgres-store.js';
 import { startPostgres } from '../pg-cluster.js';
+import { cancelSuite } from './cancel-suite.js';
 import { replaySuite } from './replay-suite.js';
 import { semanticsSuite } from './semantics-suite.js';
 import { waitsSuite } from './waits-suite.js';
@@ -14,6 +15,7 @@ after(() => store.close());
 semanticsSuite(store);
 replaySuite(store);
 waitsSuite(store);
+cancelSuite(store);
 
 describe('the default store', () => {
   it('flow.run() and new KitaruClient() without a store use KITARU_STORE', async () => {

@@ -4,7 +4,7 @@ import type { Store } from '../../src/store/store.js';
 import { type CallRecord, type ExecutionRecord, SCHEMA_VERSION } from '../../src/store/types.js';
 
 let n = 0;
-function execution(id: string, over: Partial<ExecutionRecord> = {}): ExecutionRecord {
+export function execution(id: string, over: Partial<ExecutionRecord> = {}): ExecutionRecord {
   return {
     schemaVersion: SCHEMA_VERSION,
     id,
@@ -24,7 +24,7 @@ function execution(id: string, over: Partial<ExecutionRecord> = {}): ExecutionRe
   };
 }
 
-function call(seq: number, id: string, over: Partial<CallRecord> = {}): CallRecord {
+export function call(seq: number, id: string, over: Partial<CallRecord> = {}): CallRecord {
   return {
     schemaVersion: SCHEMA_VERSION,
     seq,
@@ -251,6 +251,57 @@ export function storeContract(name: string, make: () => Store): void {
       });
     });
 
+    it('deletes an execution with its calls, logs and answers, all at once, and then knows it not', async () => {
+      const s = make();
+      const id = '0060aaaa';
+      await s.createExecution(execution(id));
+      await s.writeCall(id, call(0, 'a'));
+      await s.appendLogs(id, [{ at: '1', stream: 'log', text: 'hi' }]);
+      await s.addInput(id, { waitId: 'w', value: 1, at: '1' });
+      await s.updateExecution(id, { status: 'completed', endedAt: new Date().toISOString() });
+      await s.createExecution(execution('0060aaab'));
+      await s.deleteExecution(id);
+      await assert.rejects(s.getExecution(id), { name: 'KitaruNotFoundError' });
+      await assert.rejects(s.getCalls(id), { name: 'KitaruNotFoundError' });
+      await assert.rejects(s.resolveId(id), { name: 'KitaruNotFoundError' });
+      assert.equal(await s.resolveId('0060aaa'), '0060aaab', 'the prefix matches only the one left');
+      const { executions, errors } = await s.listExecutions();
+      assert.ok(!executions.some((e) => e.id === id));
+      assert.deepEqual(errors, []);
+      await assert.rejects(s.deleteExecution(id), { name: 'KitaruNotFoundError' });
+      // The id is free again, with nothing left over from before.
+      await s.createExecution(execution(id));
+      assert.deepEqual(await s.getCalls(id), []);
+      assert.deepEqual(await s.readLogs(id), []);
+      assert.deepEqual(await s.getInputs(id), []);
+    });
+
+    it('names the sources of reused calls, and a replay deleted leaves its source whole', async () => {
+      const s = make();
+      const ended = { status: 'completed' as const, endedAt: '2026-01-01T00:00:01.000Z' };
+      await s.createExecution(execution('0061aaaa'));
+      await s.writeCall('0061aaaa', call(0, 'a'));
+      await s.writeCall('0061aaaa', call(1, 'b'));
+      await s.updateExecution('0061aaaa', ended);
+      await s.createExecution(execution('0062aaaa', { originalExecId: '0061aaaa' }));
+      const reused = { origin: 'reused' as const, reason: null, sourceExecId: '0061aaaa', attempts: [] };
+      await s.writeCall('0062aaaa', call(0, 'a', { ...reused, sourceSeq: 0 }));
+      await s.writeCall('0062aaaa', call(1, 'b', { ...reused, sourceSeq: 1 }));
+      await s.writeCall('0062aaaa', call(2, 'c'));
+      await s.updateExecution('0062aaaa', ended);
+      assert.deepEqual(await s.reusedSources('0062aaaa'), ['0061aaaa']);
+      assert.deepEqual(await s.reusedSources('0061aaaa'), []);
+      await assert.rejects(s.reusedSources('0062zzzz'), { name: 'KitaruNotFoundError' });
+      await s.deleteExecution('0062aaaa');
+      assert.deepEqual(
+        (await s.getCalls('0061aaaa')).map((c) => [c.id, c.output]),
+        [
+          ['a', { v: 0 }],
+          ['b', { v: 1 }],
+        ],
+      );
+    });
+
     it('keeps a waiting execution with its waits and resumes, and a call record with its kind', async () => {
       const s = make();
       await s.createExecution(execution('0052aaaa'));
@@ -273,6 +324,46 @@ export function storeContract(name: string, make: () => Store): void {
       assert.deepEqual([nap?.kind, nap?.wakeAt], ['sleep', '2026-01-01T00:00:00.000Z']);
       const listed = await s.listExecutions({ accept: (r) => r.status === 'waiting' });
       assert.ok(listed.executions.some((e) => e.id === '0052aaaa'));
+    });
+
+    it('creates an id once: a second creation is refused with false and writes nothing', async () => {
+      const s = make();
+      const first = execution('c61-order', { args: ['first'] });
+      assert.equal(await s.createExecution(first), true);
+      assert.equal(await s.createExecution(execution('c61-order', { args: ['second'] })), false);
+      assert.deepEqual((await s.getExecution('c61-order')).args, ['first']);
+    });
+
+    it('of 16 creations of one id at once, exactly one succeeds', async () => {
+      const s = make();
+      const results = await Promise.all(
+        Array.from({ length: 16 }, (_, i) => s.createExecution(execution('c62-same', { args: [i] }))),
+      );
+      assert.equal(results.filter((r) => r === true).length, 1);
+      const winner = results.indexOf(true);
+      assert.deepEqual((await s.getExecution('c62-same')).args, [winner]);
+    });
+
+    it('resolves an exact id before a prefix of longer ones (order-4 beside order-42)', async () => {
+      const s = make();
+      for (const id of ['c63-order-4', 'c63-order-42', 'c63-order-43'])
+        await s.createExecution(execution(id));
+      assert.equal(await s.resolveId('c63-order-4'), 'c63-order-4');
+      assert.equal(await s.resolveId('c63-order-42'), 'c63-order-42');
+      await assert.rejects(s.resolveId('c63-order'), { name: 'KitaruNotFoundError', message: /ambiguous/ });
+    });
+
+    it('tells a waiter when a status is written, long before its own time is up', async () => {
+      const s = make();
+      assert.ok(s.changed, 'every store here sends change notices');
+      await s.createExecution(execution('c64-watch'));
+      const changed = s.changed('c64-watch', 600_000);
+      await s.updateExecution('c64-watch', { status: 'completed', endedAt: new Date().toISOString() });
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error('no notice within 20 s of the status write')), 20_000);
+      });
+      await Promise.race([changed, late]).finally(() => clearTimeout(timer));
     });
   });
 }

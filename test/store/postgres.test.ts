@@ -7,6 +7,7 @@ import { PG_SCHEMA_VERSION } from '../../src/store/postgres/schema.js';
 import type { CallRecord, ExecutionRecord } from '../../src/store/types.js';
 import { startPostgres } from '../pg-cluster.js';
 import { storeContract } from './contract.js';
+import { retentionSuite } from './retention-suite.js';
 
 const url = await startPostgres();
 const stores: { close(): Promise<void> }[] = [];
@@ -14,6 +15,19 @@ after(() => Promise.all(stores.map((s) => s.close())));
 
 storeContract('postgres', () => {
   const store = createPostgresStore(url);
+  stores.push(store);
+  return store;
+});
+
+let databases = 0;
+retentionSuite('postgres', async () => {
+  // gc sees every execution of its store: each test gets a database of its own.
+  const name = `retention_${++databases}`;
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const store = createPostgresStore(url.replace(/\/postgres$/, `/${name}`));
   stores.push(store);
   return store;
 });
@@ -127,12 +141,12 @@ describe('the database under the store, as the queue uses it', () => {
     stores.push(store);
     const db = await queueDatabase(store, 'the test');
     const { rows } = await db.query<{ version: number }>('read', 'select version from kitaru_queue_schema');
-    assert.deepEqual(rows, [{ version: 1 }]);
+    assert.deepEqual(rows, [{ version: 2 }]);
     const tables = await db.query<{ n: number }>(
       'tables',
-      "select count(*)::int as n from information_schema.tables where table_name in ('kitaru_leases', 'kitaru_inflight')",
+      "select count(*)::int as n from information_schema.tables where table_name in ('kitaru_leases', 'kitaru_inflight', 'kitaru_cancels')",
     );
-    assert.equal(tables.rows[0]?.n, 2);
+    assert.equal(tables.rows[0]?.n, 3);
     // Opening it again (another worker) changes nothing.
     await queueDatabase(createPostgresStore(url), 'the test');
   });

@@ -1,6 +1,6 @@
 // Type tests, checked by `npm run typecheck` and never run. A line under `@ts-expect-error` must
 // fail to compile: if the types grow looser, the directive is unused and tsc fails.
-import { type Checkpoint, checkpoint } from '../../src/index.js';
+import { abortSignal, type Checkpoint, checkpoint } from '../../src/index.js';
 
 const add = checkpoint(function add(a: number, b: number) {
   return a + b;
@@ -71,4 +71,18 @@ export async function callTypes(): Promise<void> {
   await add(1);
   const cp: Checkpoint<[number, number], number> = add;
   void [n, m, cp];
+}
+
+/** `timeout` takes milliseconds or a duration string; `retryIf` a function of the error. */
+export function timeLimitTypes(): void {
+  checkpoint({ timeout: 500, retries: 2 }, async function t1() {});
+  checkpoint({ timeout: '30s', retryIf: (e: unknown) => e instanceof TypeError }, async function t2() {});
+  // @ts-expect-error a duration needs a unit kitaru knows
+  checkpoint({ timeout: '30 seconds' }, async function t3() {});
+  // @ts-expect-error retryIf returns a boolean
+  checkpoint({ retryIf: () => 'yes' }, async function t4() {});
+  // @ts-expect-error retryIf is a function, not a flag
+  checkpoint({ retryIf: true }, async function t5() {});
+  const signal: AbortSignal = abortSignal();
+  void signal;
 }

@@ -37,3 +37,11 @@ export async function getTypes(client: KitaruClient): Promise<void> {
   await client.executions.get<typeof fetchPage>('01m842db');
   void [args, url, badArgs, asPlain, output];
 }
+
+/** `cancel` resolves to the cancelled execution; its timeout is in milliseconds. */
+export async function cancelTypes(client: KitaruClient): Promise<void> {
+  const ex: Execution = await client.executions.cancel('01m842db', { timeoutMs: 5000 });
+  // @ts-expect-error timeoutMs is a number of milliseconds
+  await client.executions.cancel('01m842db', { timeoutMs: '5s' });
+  void ex;
+}

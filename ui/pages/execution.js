@@ -1,7 +1,7 @@
 // @ts-check
 // #/e/<id>?call=&offset=: one execution, its waits, its timeline, a page of its calls, and a call opened.
-import { fetchExecution } from '../api.js';
-import { execLink, h, main, showError, showValue, statusBadge } from '../dom.js';
+import { cancelExecution, fetchExecution } from '../api.js';
+import { execLink, h, main, say, showError, showValue, statusBadge } from '../dom.js';
 import { clip, formatDuration, formatTime } from '../format.js';
 import { replayForm } from '../forms.js';
 import { setHash } from '../hash.js';
@@ -94,30 +94,67 @@ function errorOf(ex, hrefOf, openReplay) {
   );
 }
 
+/** Statuses an execution can be cancelled from. */
+const CANCELLABLE = ['running', 'queued', 'waiting'];
+
 /**
- * Replay, and links to diffs.
+ * The Cancel button of a running, queued or waiting execution, and where its errors show.
+ * @param {ExecutionHead} ex
+ * @param {() => void} onCancelled
+ */
+function cancelOf(ex, onCancelled) {
+  if (!CANCELLABLE.includes(ex.status)) return { button: '', problems: '' };
+  const problems = h('div', { id: 'cancel-problems', role: 'alert', class: 'error' });
+  const button = h('button', { type: 'button', id: 'cancel-execution' }, 'Cancel execution');
+  button.onclick = async () => {
+    button.disabled = true;
+    button.textContent = 'Cancelling…';
+    problems.replaceChildren();
+    try {
+      await cancelExecution(ex.id);
+      say(`execution ${ex.id} cancelled`);
+      onCancelled();
+    } catch (err) {
+      button.disabled = false;
+      button.textContent = 'Cancel execution';
+      showError(err, problems);
+    }
+  };
+  return { button, problems };
+}
+
+/**
+ * Replay, cancel, and links to diffs.
  * @param {ExecutionHead} ex
  * @param {(prefill: Prefill) => void} openReplay
+ * @param {() => void} onCancelled
  */
-function actionsOf(ex, openReplay) {
+function actionsOf(ex, openReplay, onCancelled) {
   const enc = encodeURIComponent;
+  const cancel = cancelOf(ex, onCancelled);
   return h(
     'div',
-    { class: 'row-actions' },
+    {},
     h(
-      'button',
-      {
-        type: 'button',
-        class: 'primary',
-        onclick: () => openReplay({}),
-        disabled: ex.status === 'running' || ex.status === 'queued',
-      },
-      'Replay…',
+      'div',
+      { class: 'row-actions' },
+      cancel.button,
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'primary',
+          onclick: () => openReplay({}),
+          disabled: ex.status === 'running' || ex.status === 'queued',
+        },
+        'Replay…',
+      ),
+      ex.originalExecId
+        ? h('a', { href: `#/diff/${enc(ex.originalExecId)}/${enc(ex.id)}` }, 'Diff with source')
+        : '',
+      h('a', { href: `#/diff/${enc(ex.id)}` }, 'Compare with…'),
     ),
-    ex.originalExecId
-      ? h('a', { href: `#/diff/${enc(ex.originalExecId)}/${enc(ex.id)}` }, 'Diff with source')
-      : '',
-    h('a', { href: `#/diff/${enc(ex.id)}` }, 'Compare with…'),
+    cancel.problems,
   );
 }
 
@@ -224,7 +261,7 @@ export async function executionPage(view, id, q) {
     factsOf(ex),
     errorOf(ex, hrefOf, openReplay),
     waitsPanel(ex.id, ex.status === 'waiting' ? ex.waits : [], () => view.refresh()),
-    actionsOf(ex, openReplay),
+    actionsOf(ex, openReplay, () => view.refresh()),
     replayBox,
     h('h2', {}, 'Timeline'),
     h('div', { class: 'timeline-wrap' }, canvas),

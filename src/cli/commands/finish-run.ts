@@ -1,10 +1,11 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { getExecution } from '../../queries.js';
 import { unusedOverridesWarning } from '../../replay.js';
 import type { ExecutionHandle } from '../../runtime/execute-flow.js';
 import type { RunObserver } from '../../runtime/observer.js';
-import { effectiveStatus, hasEnded } from '../../store/liveness.js';
+import { awaitStopped } from '../../store/await-stop.js';
+import { hasEnded } from '../../store/liveness.js';
 import type { Store } from '../../store/store.js';
+import type { ExecutionRecord } from '../../store/types.js';
 import { headView } from '../../views.js';
 import type { CommandResult, JsonDocument } from '../command-result.js';
 import type { CliIO } from '../io.js';
@@ -77,6 +78,11 @@ export function announcing(
       if (!io.json) io.out(`execution ${e.execId} · ${what(e)}`);
       observer.executionStarted?.(e);
     },
+    executionAttached(e) {
+      if (io.json) return;
+      io.out(`execution ${e.execId} · flow ${e.flowName}`);
+      io.err(io.color.dim(`execution ${e.execId} exists (${e.status}): waiting for it; nothing runs here.`));
+    },
   };
 }
 
@@ -107,7 +113,8 @@ export async function finishRun(
   let outcome = await Promise.race([handle.done, cancelled]);
   progress.stop();
   let last = progress;
-  while (options.askWaits && outcome?.status === 'waiting' && !outcome.storeFailed) {
+  // An execution attached to (its id existed) is reported as it stands: it is not ours to answer.
+  while (options.askWaits && outcome?.status === 'waiting' && !outcome.storeFailed && !outcome.attached) {
     const next = await answerInline(io, store, outcome, cancelled, Boolean(options.verbose));
     if (!next) {
       // A signal at the prompt: the execution stays waiting, the command exits 130/143.
@@ -119,9 +126,11 @@ export async function finishRun(
     last.stop();
   }
   // A store that cannot write is not the flow's failure: say what the store said, exit 2.
-  if (outcome?.storeFailed) throw outcome.cause;
-  const { status, document } = await report(io, store, handle.execId, () => last.ended);
-  const signal = outcome === null ? signalOf(interrupts.signal) : null;
+  if (outcome?.storeFailed || outcome?.refused) throw outcome.cause;
+  const counts = outcome?.attached ? () => countsOf(store, handle.execId) : () => last.ended;
+  const { status, document } = await report(io, store, handle.execId, counts);
+  // Cancelled by a signal: the run may end (its calls aborted) before the signal's handler does.
+  const signal = outcome === null || status === 'cancelled' ? signalOf(interrupts.signal) : null;
   return { exitCode: signal ? signalExitCode(signal) : exitCodeOf(status), document };
 }
 
@@ -135,25 +144,24 @@ export async function waitForQueued(
   execId: string,
   signal: AbortSignal,
 ): Promise<CommandResult> {
-  let delay = 50;
-  let record = await store.getExecution(execId);
-  while (!hasEnded(effectiveStatus(record))) {
-    try {
-      await sleep(delay, undefined, { signal });
-    } catch {
-      io.err(`stopped waiting; execution ${execId} goes on on its worker.`);
-      return { exitCode: signalExitCode(signal.reason as NodeJS.Signals) };
-    }
-    delay = Math.min(delay * 2, 500);
-    record = await store.getExecution(execId);
+  let record: ExecutionRecord;
+  try {
+    // Woken by the store's notice of each status written (LISTEN/NOTIFY), not by polling.
+    record = await awaitStopped(store, execId, { signal, until: hasEnded });
+  } catch (err) {
+    if (!signal.aborted) throw err;
+    io.err(`stopped waiting; execution ${execId} goes on on its worker.`);
+    return { exitCode: signalExitCode(signal.reason as NodeJS.Signals) };
   }
   const warning = unusedOverridesWarning(record.replay?.unusedOverrides ?? []);
   if (warning) io.err(io.color.yellow(`warning: ${warning}`));
-  const counts = async () => {
-    const ended = { reused: 0, overridden: 0, executed: 0 };
-    for (const call of await store.getCalls(execId)) ended[call.origin]++;
-    return ended;
-  };
-  const { status, document } = await report(io, store, execId, counts);
+  const { status, document } = await report(io, store, execId, () => countsOf(store, execId));
   return { exitCode: exitCodeOf(status), document };
+}
+
+/** How an execution's calls ended, read back from the store (for one this process did not run). */
+async function countsOf(store: Store, execId: string): Promise<Counts> {
+  const ended = { reused: 0, overridden: 0, executed: 0 };
+  for (const call of await store.getCalls(execId)) ended[call.origin]++;
+  return ended;
 }

@@ -1,6 +1,8 @@
 import { getExecution } from '../../queries.js';
+import { existsError, type OnConflict } from '../../runtime/caller-ids.js';
 import type { ReplayPlan } from '../../runtime/replay-plan.js';
 import type { FlowDef } from '../../runtime/types.js';
+import { effectiveStatus } from '../../store/liveness.js';
 import type { Store } from '../../store/store.js';
 import type { CommandResult } from '../command-result.js';
 import type { CliIO } from '../io.js';
@@ -17,24 +19,28 @@ export async function queueAndReport(
   store: Store,
   wait: (() => Interrupts) | undefined,
   label: string,
-  what: { def: FlowDef; args: unknown[]; plan?: ReplayPlan },
+  what: { def: FlowDef; args: unknown[]; plan?: ReplayPlan; id?: string; onConflict?: OnConflict },
 ): Promise<CommandResult> {
   // The queue loads only here: a project on a folder store never pays for it.
-  const { openQueue, queueDatabase, submitExecution } = await import('../../queue/submit.js');
+  const { openQueue, queueDatabase, submit } = await import('../../queue/submit.js');
   const db = await queueDatabase(store, '--queue');
   const queue = await openQueue(db, (m) => io.err(io.color.yellow(`warning: queue: ${m}`)));
-  let execId: string;
+  let submitted: { execId: string; created: boolean };
   try {
-    execId = await submitExecution(store, db, queue, what.def, what.args, what.plan);
+    submitted = await submit(store, db, queue, what);
   } finally {
     await queue.stop();
   }
+  const { execId, created } = submitted;
+  if (!created && what.onConflict === 'fail') throw existsError(execId);
+  // An id that exists: nothing is queued; that execution is reported as this one.
+  const state = created ? 'queued' : `exists (${effectiveStatus(await store.getExecution(execId))})`;
   if (!wait) {
     if (io.json) return { exitCode: 0, document: { execution: await getExecution(store, execId, false) } };
-    io.out(`execution ${execId} · ${label} · queued`);
+    io.out(`execution ${execId} · ${label} · ${state}`);
     io.err(io.color.dim(`a worker runs it: kitaru worker; follow it: kitaru inspect ${execId}`));
     return { exitCode: 0 };
   }
-  if (!io.json) io.out(`execution ${execId} · ${label} · queued, waiting for a worker`);
+  if (!io.json) io.out(`execution ${execId} · ${label} · ${state}, waiting for a worker`);
   return waitForQueued(io, store, execId, wait().signal);
 }

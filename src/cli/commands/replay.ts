@@ -3,7 +3,7 @@ import type { ReplayOptions } from '../../runtime/replay-plan.js';
 import { argsCountWarning } from '../args-warning.js';
 import type { CommandResult } from '../command-result.js';
 import { type CliIO, storeOf } from '../io.js';
-import { parseFlowArgs, parseOverrides } from '../parse-input.js';
+import { idOptionsOf, parseFlowArgs, parseOverrides } from '../parse-input.js';
 import { createProgress } from '../render/progress.js';
 import type { Interrupts } from '../signals.js';
 import { announcing, finishRun } from './finish-run.js';
@@ -20,6 +20,10 @@ export interface ReplayCommandOptions {
   wait?: boolean;
   /** A progress line for every call, none folded into counts. */
   verbose?: boolean;
+  /** The new execution's id, instead of a generated one. */
+  id?: string;
+  /** When `--id` exists: attach (the default) or fail. */
+  onConflict?: string;
 }
 
 /** `kitaru replay <exec-id>`: a new execution that reuses what the source completed (design §3). */
@@ -29,6 +33,7 @@ export async function replayCommand(
   options: ReplayCommandOptions,
   listen: () => Interrupts,
 ): Promise<CommandResult> {
+  const ids = idOptionsOf(options);
   const plan: ReplayOptions = { overrides: parseOverrides(options.override, options.overrides) };
   const given = parseFlowArgs(options.args, options.argsFile);
   if (given !== undefined) plan.args = given.values;
@@ -44,10 +49,11 @@ export async function replayCommand(
       def: prepared.def,
       args: prepared.args,
       plan: prepared.plan,
+      ...ids,
     });
   }
   const progress = await createProgress(io, { verbose: Boolean(options.verbose) });
   const observer = announcing(io, progress.observer, (e) => `replay of ${e.sourceExecId}`);
-  const handle = startPreparedReplay(store, prepared, { observer, onWarning });
+  const handle = startPreparedReplay(store, prepared, { observer, onWarning, ...ids });
   return finishRun(io, store, handle, progress, listen());
 }

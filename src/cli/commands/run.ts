@@ -2,7 +2,7 @@ import { loadFlowFile, pickFlow } from '../../loader.js';
 import { argsCountWarning } from '../args-warning.js';
 import type { CommandResult } from '../command-result.js';
 import { type CliIO, storeOf } from '../io.js';
-import { parseFlowArgs } from '../parse-input.js';
+import { idOptionsOf, parseFlowArgs } from '../parse-input.js';
 import { createProgress } from '../render/progress.js';
 import type { Interrupts } from '../signals.js';
 import { announcing, finishRun } from './finish-run.js';
@@ -17,6 +17,10 @@ export interface RunCommandOptions {
   wait?: boolean;
   /** A progress line for every call, none folded into counts. */
   verbose?: boolean;
+  /** The execution's id, instead of a generated one. */
+  id?: string;
+  /** When `--id` exists: attach (the default) or fail. */
+  onConflict?: string;
 }
 
 /** `kitaru run <file>`: loads the file in this process and runs one of its flows (or queues it). */
@@ -26,6 +30,7 @@ export async function runCommand(
   options: RunCommandOptions,
   listen: () => Interrupts,
 ): Promise<CommandResult> {
+  const ids = idOptionsOf(options);
   const given = parseFlowArgs(options.args, options.argsFile);
   const def = pickFlow(await loadFlowFile(file), options.flow);
   const warning = given && argsCountWarning(def.name, def.fn, given);
@@ -33,11 +38,12 @@ export async function runCommand(
   const args = given?.values ?? [];
   const store = storeOf(io);
   if (options.queue) {
-    return queueAndReport(io, store, options.wait ? listen : undefined, `flow ${def.name}`, { def, args });
+    const what = { def, args, ...ids };
+    return queueAndReport(io, store, options.wait ? listen : undefined, `flow ${def.name}`, what);
   }
   const progress = await createProgress(io, { verbose: Boolean(options.verbose) });
   const observer = announcing(io, progress.observer, () => `flow ${def.name}`);
-  const handle = def.start({ args, store, observer });
+  const handle = def.start({ args, store, observer, ...ids });
   const verbose = Boolean(options.verbose);
   return finishRun(io, store, handle, progress, listen(), { askWaits: true, verbose });
 }

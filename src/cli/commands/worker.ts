@@ -1,4 +1,5 @@
 import { KitaruUsageError } from '../../errors.js';
+import { projectRoot } from '../../store/project-root.js';
 import type { CommandResult } from '../command-result.js';
 import { type CliIO, storeOf } from '../io.js';
 import { type Interrupts, signalExitCode } from '../signals.js';
@@ -25,6 +26,14 @@ function concurrencyOf(value: string): number {
   return n;
 }
 
+/** The schedules of the project's `kitaru.crontab`, if it has one. */
+async function crontabOf(near: string) {
+  const { readCrontab } = await import('../../queue/crontab.js');
+  const root = projectRoot(near);
+  const crontab = await readCrontab(root);
+  return crontab && { root, schedules: crontab.schedules };
+}
+
 /**
  * `kitaru worker`: runs queued executions from the flow files of this checkout until SIGINT or
  * SIGTERM; then finishes what it runs within the grace period and hands the rest back. A second
@@ -43,6 +52,8 @@ export async function workerCommand(
   // The queue loads only here: a project on a folder store never pays for it.
   const { queueDatabase, openQueue } = await import('../../queue/submit.js');
   const { startWorker } = await import('../../queue/worker.js');
+  // A bad line stops the worker before it connects.
+  const crontab = await crontabOf(process.cwd());
   const db = await queueDatabase(store, 'kitaru worker');
   const say = (line: string) => io.err(`${new Date().toISOString()} ${line}`);
   // The store's idle connection does not hold the process open; the worker does, until it stops.
@@ -56,6 +67,7 @@ export async function workerCommand(
       concurrency,
       leaseMs,
       parkAfterMs,
+      ...(crontab ? { crontab } : {}),
       onEvent: say,
     });
     const interrupts = listen();

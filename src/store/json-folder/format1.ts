@@ -59,6 +59,13 @@ export function createFormat1Reader(layout: Layout) {
       return calls.sort((a, b) => a.seq - b.seq);
     },
 
+    /** The reused calls, as their references (the index's, else `reused.jsonl`). */
+    refs(id: string): CallRef[] {
+      const index = indexes.get(id);
+      if (index) return index.entries.filter((e): e is CallRef => (e as CallRef).ref === true);
+      return refsOf(id);
+    },
+
     /** How many calls readers will find (the index's closing line, else the files and references). */
     count(id: string): number {
       const fromIndex = indexCount(layout.indexFile(id));

@@ -7,6 +7,7 @@ import { osError } from '../os-error.js';
 import type { Store } from '../store.js';
 import type { CallRecord, ExecutionRecord, ExecutionSummaryRecord } from '../types.js';
 import type { CallRef } from './call-index.js';
+import { deleteFolderAside, sweepAside } from './delete-aside.js';
 import { createExecutionAdapter } from './execution-adapter.js';
 import { createFormat1Reader, type SourceLookup } from './format1.js';
 import { ensureDir, listSubdirs } from './fs-helpers.js';
@@ -19,6 +20,7 @@ import { type JournalWriter, openJournal } from './journal-writer.js';
 import { createLayout } from './layout.js';
 import { checkRoot, prepareForWrites } from './prepare.js';
 import { createResumeClaims } from './resume-claims.js';
+import { folderChanged } from './watch.js';
 
 /** What the store keeps for an execution being written by this process. */
 interface LiveExecution {
@@ -254,18 +256,21 @@ export function createJsonFolderStore(root: string): Store {
         }
       } catch (err) {
         // Nothing half-created: a folder without its start record would be an execution nobody
-        // wrote. But a journal that was there already is another execution's: it stays.
+        // wrote. But a journal that was there already is another execution's: it stays, and this
+        // creation lost (the journal is made with O_EXCL: of two creators, one wins).
         const exists = (err as { cause?: { code?: string } }).cause?.code === 'EEXIST';
         try {
           journal?.close();
         } catch {}
+        if (exists && !journal) return false;
         if (!exists) rmSync(dir, { recursive: true, force: true });
         throw osError('create store file', layout.journalFile(record.id), err);
       }
-      const l: LiveExecution = { journal, doc: { ...record }, seqs: new Set(), durable };
-      if (record.replay) l.mirror = createMirror(start);
-      live.set(record.id, l);
+      live.set(record.id, newLive(record, journal, start, durable));
+      return true;
     },
+
+    changed: (id, ms) => folderChanged(layout.execDir(id), ms),
 
     async updateExecution(id, patch) {
       const l = live.get(id) ?? (existsSync(layout.journalFile(id)) ? await takeUp(id) : undefined);
@@ -375,6 +380,35 @@ export function createJsonFolderStore(root: string): Store {
       return claims.claim(execId);
     },
 
+    async deleteExecution(id) {
+      checkId(id);
+      prepare();
+      const l = live.get(id);
+      if (l) {
+        live.delete(id);
+        l.journal.close();
+      }
+      deleteFolderAside(layout.execDir(id), layout.executions, layout.tmpDir, id);
+      claims.release(id);
+    },
+
+    async reusedSources(id) {
+      checkId(id);
+      const j = journalOf(id);
+      if (!j && !(await readSummary(id))) throw notFound(id);
+      const sources = new Set<string>();
+      const entries = j ? j.calls.values() : format1.refs(id);
+      for (const e of entries) {
+        if (isRef(e) || (e.origin === 'reused' && e.sourceExecId !== null))
+          sources.add(e.sourceExecId as string);
+      }
+      return [...sources];
+    },
+
+    async finishDeletions() {
+      sweepAside(layout.tmpDir);
+    },
+
     async resolveId(prefix) {
       if (prefix === '' || /[\\/]/.test(prefix) || prefix.startsWith('.')) {
         throw new KitaruNotFoundError(
@@ -397,6 +431,18 @@ export function createJsonFolderStore(root: string): Store {
       );
     },
   };
+}
+
+/** An execution this process creates; a replay's journal is kept parsed as it is written. */
+function newLive(
+  record: ExecutionRecord,
+  journal: JournalWriter,
+  start: string,
+  durable: boolean,
+): LiveExecution {
+  const l: LiveExecution = { journal, doc: { ...record }, seqs: new Set(), durable };
+  if (record.replay) l.mirror = createMirror(start);
+  return l;
 }
 
 /** A reused call's reference, as reading its `reuse` line makes it. */
@@ -425,6 +471,13 @@ function resolvedCalls(id: string, j: JournalContent, lookup: SourceLookup): Cal
   }
   // Calls are mostly journalled in call order: sorting is needed only when they were not.
   return ordered ? calls : calls.sort((a, b) => a.seq - b.seq);
+}
+
+/** An id that could name a path outside `executions/` is nobody's. */
+function checkId(id: string): void {
+  if (id === '' || /[\\/]/.test(id) || id.startsWith('.')) {
+    throw new KitaruNotFoundError(`"${id}" is not an execution id. List executions with \`kitaru list\`.`);
+  }
 }
 
 /**

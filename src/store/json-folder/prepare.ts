@@ -5,6 +5,7 @@ import { KitaruStoreError } from '../../errors.js';
 import { tempOwner } from '../atomic-write.js';
 import { pidAlive } from '../liveness.js';
 import { osError } from '../os-error.js';
+import { sweepAside } from './delete-aside.js';
 import { ensureDir } from './fs-helpers.js';
 
 /** A store folder that is a file is named as such, not met as `ENOTDIR` deeper down. */
@@ -22,7 +23,8 @@ export function checkRoot(root: string): void {
 
 /**
  * Before a process first writes to a store: the store folder must be a folder, and the temp
- * files that writers on this host left when they were killed mid-write are removed.
+ * files that writers on this host left when they were killed mid-write are removed, with the
+ * folders that deleters left moved aside.
  */
 export function prepareForWrites(root: string, tmpDir: string): void {
   checkRoot(root);
@@ -33,6 +35,7 @@ export function prepareForWrites(root: string, tmpDir: string): void {
       const owner = tempOwner(name);
       if (owner && owner.host === host && !pidAlive(owner.pid)) unlinkSync(join(tmpDir, name));
     }
+    sweepAside(tmpDir);
   } catch (err) {
     throw osError('prepare store folder', root, err);
   }

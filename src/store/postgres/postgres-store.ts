@@ -18,6 +18,8 @@ type Client = pg.Client & { ref(): void; unref(): void };
  */
 /** The first key of the advisory locks that claim resumes (the second is the execution's). */
 const RESUME_LOCKS = 7402118;
+/** The channel that `updateExecution` notifies, with the execution's id, when a status is written. */
+const CHANGES = 'kitaru_execution_status';
 
 export function createPostgresStore(url: string): Store & { close(): Promise<void> } {
   let client: Client | undefined;
@@ -56,6 +58,9 @@ export function createPostgresStore(url: string): Store & { close(): Promise<voi
       c.on('error', () => {
         ready = undefined; // a lost connection is opened again on next use
         if (client === c) client = undefined;
+      });
+      c.on('notification', (m) => {
+        if (m.channel === CHANGES && m.payload) wake(m.payload);
       });
       await c.connect();
       await migrate(c, 'kitaru_schema', MIGRATIONS);
@@ -176,20 +181,32 @@ export function createPostgresStore(url: string): Store & { close(): Promise<voi
     return rows;
   }
 
-  async function createOn(on: Send, record: ExecutionRecord): Promise<void> {
-    await on('create execution', 'insert into kitaru_executions (id, doc) values ($1, $2)', [
-      record.id,
-      JSON.stringify(record),
-    ]);
+  async function createOn(on: Send, record: ExecutionRecord): Promise<boolean> {
+    // The primary key decides between creators of one id: the others insert nothing.
+    const { rows } = await on(
+      'create execution',
+      'insert into kitaru_executions (id, doc) values ($1, $2) on conflict (id) do nothing returning id',
+      [record.id, JSON.stringify(record)],
+    );
+    return rows.length > 0;
   }
 
   async function updateOn(on: Send, id: string, patch: Partial<ExecutionRecord>): Promise<void> {
     // Merged in JS (not with jsonb ||), so nested values keep their key order.
     const doc = Object.assign({}, await getDoc(id, on), patch);
-    await on('update execution', 'update kitaru_executions set doc = $2 where id = $1', [
-      id,
-      JSON.stringify(doc),
-    ]);
+    const values = [id, JSON.stringify(doc)];
+    if (patch.status === undefined) {
+      await on('update execution', 'update kitaru_executions set doc = $2 where id = $1', values);
+      return;
+    }
+    // A new status is announced in the same statement (so the same transaction) that writes it:
+    // waiters hear of it exactly when it is committed.
+    await on(
+      'update execution status',
+      `with u as (update kitaru_executions set doc = $2 where id = $1 returning id)
+       select pg_notify('${CHANGES}', id) from u`,
+      values,
+    );
   }
 
   /** One transaction, in turn with every other statement: inside it, statements go straight out. */
@@ -230,6 +247,43 @@ export function createPostgresStore(url: string): Store & { close(): Promise<voi
     );
   }
 
+  /** Who waits for a change of each execution (`changed`), and the connection that LISTENs. */
+  const waiters = new Map<string, Set<() => void>>();
+  let listeningOn: Client | undefined;
+
+  function wake(id: string): void {
+    const set = waiters.get(id);
+    waiters.delete(id);
+    for (const w of set ?? []) w();
+  }
+
+  /** LISTENs on the store's connection, once per connection; queued before any later statement. */
+  function listen(): void {
+    if (client && listeningOn === client) return;
+    serially(() =>
+      holding(async (c) => {
+        if (listeningOn === c) return;
+        await c.query(`listen ${CHANGES}`);
+        listeningOn = c;
+      }),
+    ).catch(() => {}); // no LISTEN: waiters fall back on their timers
+  }
+
+  function changed(id: string, ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      let set = waiters.get(id);
+      if (!set) waiters.set(id, (set = new Set()));
+      const w = () => {
+        clearTimeout(timer);
+        set.delete(w);
+        resolve();
+      };
+      const timer = setTimeout(w, ms);
+      set.add(w);
+      listen();
+    });
+  }
+
   const database: Database = {
     url,
     query: query as Query,
@@ -258,6 +312,7 @@ export function createPostgresStore(url: string): Store & { close(): Promise<voi
     },
 
     createExecution: (record) => createOn(query, record),
+    changed,
     async updateExecution(id, patch) {
       await updateOn(query, id, patch);
       if (claimed.has(id) && (patch.endedAt || patch.status === 'waiting')) {
@@ -365,10 +420,34 @@ export function createPostgresStore(url: string): Store & { close(): Promise<voi
       ]);
     },
 
+    async deleteExecution(id) {
+      // One statement, so one transaction: the calls, logs and answers go with the row (their
+      // foreign keys cascade), and so do the queue's lease and attempts in flight.
+      const { rowCount } = await query('delete execution', 'delete from kitaru_executions where id = $1', [
+        id,
+      ]);
+      if (rowCount !== 1) {
+        throw new KitaruNotFoundError(
+          `no execution ${id} in ${redact(url)} to delete. List executions with \`kitaru list\`.`,
+        );
+      }
+    },
+
+    async reusedSources(id) {
+      await getDoc(id);
+      const { rows } = await query<{ source: string }>(
+        'read reused sources',
+        `select distinct doc->>'sourceExecId' as source from kitaru_calls
+         where exec_id = $1 and doc->>'origin' = 'reused' and doc->>'sourceExecId' is not null`,
+        [id],
+      );
+      return rows.map((r) => r.source);
+    },
+
     async resolveId(prefix) {
       const { rows } = await query<{ id: string }>(
         'find execution',
-        "select id from kitaru_executions where id = $1 or id like $2 || '%' order by id limit 6",
+        "select id from kitaru_executions where id = $1 or id like $2 || '%' order by id = $1 desc, id limit 6",
         [prefix, prefix.replace(/[\\%_]/g, '\\$&')],
       );
       const exact = rows.find((r) => r.id === prefix);
