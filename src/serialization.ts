@@ -91,6 +91,34 @@ export function stableStringify(value: Json | undefined): string {
   return `${out}}`;
 }
 
+/**
+ * Whether an encoded value is the same JSON as `stored`, an encoding read back from the store:
+ * then both have the same key-sorted text, so the same hash, and comparing costs less than
+ * hashing. False when unsure (an `undefined` inside, which a stored value cannot hold): the caller
+ * compares hashes then.
+ */
+export function sameEncoding(value: unknown, stored: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return value === stored && value !== undefined;
+  if (typeof stored !== 'object' || stored === null) return false;
+  if (Array.isArray(value)) return Array.isArray(stored) && sameItems(value, stored);
+  return (
+    !Array.isArray(stored) && sameProps(value as Record<string, unknown>, stored as Record<string, unknown>)
+  );
+}
+
+function sameItems(value: unknown[], stored: unknown[]): boolean {
+  if (value.length !== stored.length) return false;
+  for (let i = 0; i < value.length; i++) if (!sameEncoding(value[i], stored[i])) return false;
+  return true;
+}
+
+function sameProps(value: Record<string, unknown>, stored: Record<string, unknown>): boolean {
+  const keys = Object.keys(value);
+  if (keys.length !== Object.keys(stored).length) return false;
+  for (const k of keys) if (!Object.hasOwn(stored, k) || !sameEncoding(value[k], stored[k])) return false;
+  return true;
+}
+
 /** Hash of an encoded value (sha256 over its key-sorted encoding, base64url). */
 export function hashEncoded(value: Json): string {
   const text = stableStringify(value);

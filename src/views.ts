@@ -75,7 +75,9 @@ export type ExecutionOf<F extends Flow<never, unknown>> = Omit<Execution, 'args'
 const keep = (v: unknown) => v;
 
 function ms(from: string, to: string | null): number | null {
-  return to === null ? null : Date.parse(to) - Date.parse(from);
+  if (to === null) return null;
+  // Most attempts of small checkpoints start and end in the same millisecond: no parse then.
+  return to === from ? 0 : Date.parse(to) - Date.parse(from);
 }
 
 function attemptView(a: AttemptRecord): AttemptView {

@@ -183,7 +183,11 @@ function preload(run: RunState, calls: CallRecord[]): void {
       run.waitRecords.set(call.id, call);
     } else if (call.status === 'completed') {
       run.preloaded.add(call.id);
-      run.completed.set(call.id, { inputHash: call.inputHash, value: decodeValue(call.output) });
+      run.completed.set(call.id, {
+        inputHash: call.inputHash,
+        value: decodeValue(call.output),
+        input: call.input,
+      });
     } else {
       run.attempts.set(call.id, call.attempts);
       const counted = call.attempts.filter((a) => a.error?.type !== WORKER_LOST).length;

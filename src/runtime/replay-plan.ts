@@ -94,11 +94,13 @@ export function createReplayPlan(
       return rec;
     },
     decide(callId, inputHash, kind = 'checkpoint') {
-      const key = `${kind}.${callId}`;
-      const override = kind === 'sleep' ? undefined : overrides.get(key);
-      if (override !== undefined) {
-        used.add(key);
-        return { kind: 'override', value: override };
+      if (overrides.size > 0 && kind !== 'sleep') {
+        const key = `${kind}.${callId}`;
+        const override = overrides.get(key);
+        if (override !== undefined) {
+          used.add(key);
+          return { kind: 'override', value: override };
+        }
       }
       const hit = byId.get(callId);
       if (!hit || (hit.call.kind ?? 'checkpoint') !== kind) return { kind: 'execute', reason: 'new' };

@@ -1,5 +1,5 @@
 import { KitaruStateError } from '../errors.js';
-import { decodeValue, encodeValue, hashEncoded } from '../serialization.js';
+import { decodeValue, encodeValue, hashEncoded, sameEncoding } from '../serialization.js';
 import type { CallRecord } from '../store/types.js';
 import { runAttempts } from './attempts.js';
 import { identifyCall } from './call-identity.js';
@@ -57,13 +57,17 @@ function resolveCall(
 ): Promise<unknown> {
   const started = Date.now();
   try {
+    const prior = run.completed.get(record.id);
     try {
       record.input = encodeValue(args, 'args', `checkpoint ${record.id}`);
+      // A resumed call given its recorded inputs returns its value: no hash needed to know it.
+      if (prior?.input !== undefined && sameEncoding(record.input, prior.input)) {
+        return Promise.resolve(prior.value);
+      }
       record.inputHash = hashEncoded(record.input);
     } catch (err) {
       return runAttempts(run, def, record, args, err);
     }
-    const prior = run.completed.get(record.id);
     if (prior && prior.inputHash === record.inputHash) return Promise.resolve(prior.value);
     if (prior && run.preloaded.has(record.id)) return Promise.reject(diverged(run, record.id));
 

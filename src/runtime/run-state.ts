@@ -1,3 +1,4 @@
+import type { Json } from '../serialization.js';
 import type { Store } from '../store/store.js';
 import type { AttemptRecord, CallRecord, InputRecord, WaitInfo, WaitIssue } from '../store/types.js';
 import type { RunObserver } from './observer.js';
@@ -58,8 +59,11 @@ export interface RunState {
    * completed values and attempt lists kept in memory: a long run without retries holds none.
    */
   retainForRetry: boolean;
-  /** Completed calls of this execution, reused by later flow attempts. */
-  completed: Map<string, { inputHash: string; value: unknown }>;
+  /**
+   * Completed calls of this execution, reused by later flow attempts; `input` is the recorded
+   * encoding of the inputs of a call found in the store (compared before hashing).
+   */
+  completed: Map<string, { inputHash: string; value: unknown; input?: Json }>;
   attempts: Map<string, AttemptRecord[]>;
   pending: Set<Promise<unknown>>;
   inflight: Map<string, InFlight>;

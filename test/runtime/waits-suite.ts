@@ -199,6 +199,35 @@ export function waitsSuite(store: Store): void {
       assert.match(ex.error?.message ?? '', /call divStep/);
     });
 
+    it('resumed calls compare their inputs as recorded: rich values resume, a change deep inside diverges', async () => {
+      const ran: unknown[] = [];
+      const step = checkpoint(function deepStep(input: unknown) {
+        ran.push(input);
+        return ran.length;
+      });
+      let inner = 2;
+      const f = flow(async function deepInputs() {
+        const a = await step({ b: 1, a: [{ d: new Date(5), c: inner }], u: undefined });
+        const b = await step([1, undefined, { x: null }]);
+        return [a, b, await wait()];
+      });
+      const h = f.with({ store }).run();
+      await h.settled();
+      let ex = await client.executions.input(h.execId, 'wait', 'ok', { resume: false });
+      ex = await client.executions.resume(h.execId);
+      assert.equal(ex.status, 'completed');
+      assert.deepEqual(ex.output, [1, 2, 'ok']);
+      assert.equal(ran.length, 2, 'each call ran once');
+
+      const h2 = f.with({ store }).run();
+      await h2.settled();
+      inner = 3;
+      ex = await client.executions.input(h2.execId, 'wait', 'ok');
+      assert.equal(ex.status, 'failed');
+      assert.equal(ex.error?.type, 'KitaruDivergenceError');
+      assert.match(ex.error?.message ?? '', /call deepStep\b/);
+    });
+
     it('a sleep records its wake time once: a resume after it returns at once', async () => {
       const f = flow(async function sleeper() {
         await sleep(800);

@@ -85,9 +85,55 @@ describe('the .kitaru folder', () => {
       ],
     );
     const call = journal[2] as Record<string, unknown>;
-    assert.equal(call.schemaVersion, 2);
     assert.deepEqual([call.input, call.output, (call.attempts as unknown[]).length], [[6], 12, 1]);
     assert.equal(typeof call.inputHash, 'string');
+    // Fields at their usual value are left out of a call's line, and put back when read.
+    assert.deepEqual(Object.keys(call).sort(), [
+      'attempts',
+      'id',
+      'input',
+      'inputHash',
+      'output',
+      'seq',
+      't',
+    ]);
+    const [read] = (await store.getCalls(h.execId)).slice(1);
+    assert.deepEqual(
+      [
+        read?.schemaVersion,
+        read?.name,
+        read?.type,
+        read?.status,
+        read?.origin,
+        read?.reason,
+        read?.sourceSeq,
+      ],
+      [2, 'double', null, 'completed', 'executed', 'new', null],
+    );
+    assert.deepEqual(Object.keys(read?.attempts[0] ?? {}).sort(), [
+      'attempt',
+      'endedAt',
+      'error',
+      'logs',
+      'startedAt',
+      'status',
+    ]);
+  });
+
+  it('reads call lines written whole (before lines left out their usual fields) as they are', async () => {
+    const h = many.with({ store }).run(3);
+    await h.wait();
+    const file = join(dir, 'executions', h.execId, 'journal.jsonl');
+    const calls = await store.getCalls(h.execId);
+    const lines = readFileSync(file, 'utf8').trimEnd().split('\n');
+    // The same journal as kitaru wrote it before: every field of every call on its line.
+    const whole = [lines[0], ...calls.map((c) => JSON.stringify({ ...c, output: c.seq * 100, t: 'call' }))];
+    writeFileSync(file, `${whole.join('\n')}\n`);
+    const again = await createJsonFolderStore(dir).getCalls(h.execId);
+    assert.deepEqual(
+      again,
+      calls.map((c) => ({ ...c, output: c.seq * 100 })),
+    );
   });
 
   it('a running execution is its start record until its summary is written', async () => {

@@ -6,6 +6,7 @@ import {
   encodeValue,
   hashEncoded,
   MAX_DEPTH,
+  sameEncoding,
   stableStringify,
 } from '../../src/serialization.js';
 
@@ -71,6 +72,39 @@ describe('equal inputs', () => {
     assert.equal(stableStringify({ b: 1, a: [{ d: 1, c: 2 }] }), '{"a":[{"c":2,"d":1}],"b":1}');
     assert.equal(hashEncoded({ a: 1, b: 2 }), hashEncoded({ b: 2, a: 1 }));
     assert.notEqual(hashEncoded({ a: 1 }), hashEncoded({ a: 2 }));
+  });
+
+  it('compare equal to their stored encoding (sameEncoding) only when their hashes are equal', () => {
+    // [recorded inputs, inputs now]: the recorded ones go through JSON text, as the store keeps them.
+    // The third item says whether they compare equal without hashing (null: either is right).
+    const pairs: Array<[unknown, unknown, boolean | null]> = [
+      [[1, 'x', { a: [true, null] }], [1, 'x', { a: [true, null] }], true],
+      [{ b: 1, a: { d: 1, c: 2 } }, { a: { c: 2, d: 1 }, b: 1 }, true],
+      [[new Date(5), new Map([[1, 2]])], [new Date(5), new Map([[1, 2]])], true],
+      [[1], [2], false],
+      [[1], ['1'], false],
+      [[1], [1, 1], false],
+      [{ a: 1 }, { a: 1, b: 1 }, false],
+      [{ a: [] }, { a: {} }, false],
+      [{ a: null }, {}, false],
+      [[new Date(5)], [new Date(6)], false],
+      // JSON cannot hold undefined: what superjson makes of it must still tell these apart.
+      [{ a: undefined, x: 1 }, { x: 1 }, false],
+      [{ x: 1 }, { a: undefined, x: 1 }, false],
+      [{ a: undefined, x: 1 }, { a: undefined, x: 1 }, null],
+      [[1, undefined], [1, undefined], null],
+      [[1, undefined], [1, null], false],
+    ];
+    for (const [recorded, now, same] of pairs) {
+      const stored = JSON.parse(JSON.stringify(encodeValue(recorded, 'args', 'cp')));
+      const encoded = encodeValue(now, 'args', 'cp');
+      const hashesEqual = hashEncoded(encodeValue(recorded, 'args', 'cp')) === hashEncoded(encoded);
+      const label = `${inspect(recorded)} then ${inspect(now)}`;
+      const result = sameEncoding(encoded, stored);
+      if (same !== null) assert.equal(result, same, label);
+      if (result) assert.ok(hashesEqual, `${label}: the same encoding, so the same hash`);
+      if (same === null) assert.ok(hashesEqual, `${label}: equal inputs, so the same hash`);
+    }
   });
 });
 

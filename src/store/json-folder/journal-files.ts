@@ -2,8 +2,7 @@ import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { KitaruStoreError } from '../../errors.js';
 import type { CallRecord, ExecutionRecord, LogEntry } from '../types.js';
 import type { CallRef } from './call-index.js';
-import { fileStamp, readText } from './fs-helpers.js';
-import { type JournalContent, parseJournal } from './journal-reader.js';
+import { compactCall } from './compact-call.js';
 import { checkExecution } from './validate.js';
 
 /** A JSON object as one journal line of type `t` (`t` last, so readers drop it cheaply). */
@@ -13,8 +12,11 @@ function line(json: string, t: string): string {
 
 /** The journal's first line: the execution as it started (its summary until it ends). */
 export const startLine = (record: ExecutionRecord) => line(JSON.stringify(record), 'start');
-/** A call as it stands after an attempt (a later line of the same call supersedes it). */
-export const callLine = (record: CallRecord) => line(JSON.stringify(record), 'call');
+/**
+ * A call as it stands after an attempt (a later line of the same call supersedes it), its fields at
+ * their usual value left out.
+ */
+export const callLine = (record: CallRecord) => line(JSON.stringify(compactCall(record)), 'call');
 /** A flow-level log entry. */
 export const logLine = (entry: LogEntry) => line(JSON.stringify(entry), 'log');
 
@@ -90,31 +92,6 @@ function ageMs(file: string): number | null {
   } catch {
     return null;
   }
-}
-
-/** Journals kept parsed: a replay's source is read once, not once per reused call. */
-const KEPT = 4;
-
-/** Reads journals, keeping the last few parsed while their files are unchanged. */
-export function createJournalCache(fileOf: (id: string) => string) {
-  const kept = new Map<string, { stamp: string; content: JournalContent }>();
-  return {
-    /** The parsed journal of execution `id`, or null if it has none. */
-    read(id: string): JournalContent | null {
-      const file = fileOf(id);
-      const stamp = fileStamp(file);
-      if (stamp === null) return null;
-      const hit = kept.get(id);
-      if (hit && hit.stamp === stamp) return hit.content;
-      const text = readText(file);
-      if (text === null) return null;
-      const content = parseJournal(file, text, id);
-      kept.delete(id);
-      kept.set(id, { stamp, content });
-      if (kept.size > KEPT) kept.delete(kept.keys().next().value as string);
-      return content;
-    },
-  };
 }
 
 export type { CallRef };

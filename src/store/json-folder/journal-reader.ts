@@ -1,6 +1,7 @@
 import { KitaruStoreError } from '../../errors.js';
 import type { CallRecord, ExecutionRecord, LogEntry } from '../types.js';
 import type { CallRef } from './call-index.js';
+import { expandCall } from './compact-call.js';
 import { checkCallLight, checkExecution } from './validate.js';
 
 /** An execution's journal, read: its first record, its calls (the last record of each), its logs. */
@@ -9,6 +10,11 @@ export interface JournalContent {
   /** By call position; a reused call is its reference. */
   calls: Map<number, CallRecord | CallRef>;
   logs: LogEntry[];
+}
+
+/** An empty journal, to parse into. */
+export function emptyJournal(): JournalContent {
+  return { start: null, calls: new Map(), logs: [] };
 }
 
 function corrupt(file: string, line: number, what: string): KitaruStoreError {
@@ -23,7 +29,28 @@ function corrupt(file: string, line: number, what: string): KitaruStoreError {
  * and the line. A later record of a call supersedes an earlier one.
  */
 export function parseJournal(file: string, text: string, folderId: string): JournalContent {
-  const out: JournalContent = { start: null, calls: new Map(), logs: [] };
+  const out = emptyJournal();
+  parseLines(file, text, folderId, out, 0);
+  return out;
+}
+
+/** How `parseLines` went: the lines it took, and whether it left out a whole last line as torn. */
+export interface Parsed {
+  lines: number;
+  tornLine: boolean;
+}
+
+/**
+ * Parses the lines of `text` (a journal's lines after its first `linesBefore`) into `out`, as
+ * `parseJournal` does. A piece after the last newline is left out and not counted.
+ */
+export function parseLines(
+  file: string,
+  text: string,
+  folderId: string,
+  out: JournalContent,
+  linesBefore: number,
+): Parsed {
   // Most journals are whole: one parse of all their lines as an array is much faster than a parse
   // per line. A torn or bad line makes it fail, and the line by line parse says which.
   const end = text.lastIndexOf('\n');
@@ -34,8 +61,8 @@ export function parseJournal(file: string, text: string, folderId: string): Jour
     } catch {}
     if (records) {
       for (let i = 0; i < records.length; i++)
-        take(out, records[i] as Record<string, unknown>, file, i + 1, folderId);
-      return out;
+        take(out, records[i] as Record<string, unknown>, file, linesBefore + i + 1, folderId);
+      return { lines: records.length, tornLine: false };
     }
   }
   const lines = text.split('\n');
@@ -47,12 +74,12 @@ export function parseJournal(file: string, text: string, folderId: string): Jour
     try {
       rec = JSON.parse(line);
     } catch {
-      if (i === last - 1) break; // a whole last line that is not JSON is torn too
-      throw corrupt(file, i + 1, 'is not valid JSON');
+      if (i === last - 1) return { lines: i, tornLine: true }; // a whole last line that is not JSON is torn too
+      throw corrupt(file, linesBefore + i + 1, 'is not valid JSON');
     }
-    take(out, rec, file, i + 1, folderId);
+    take(out, rec, file, linesBefore + i + 1, folderId);
   }
-  return out;
+  return { lines: last, tornLine: false };
 }
 
 function take(
@@ -66,7 +93,7 @@ function take(
   delete rec.t;
   switch (type) {
     case 'call': {
-      const call = checkCallLight(rec, (what) => corrupt(file, line, what));
+      const call = checkCallLight(expandCall(rec), (what) => corrupt(file, line, what));
       out.calls.set(call.seq, call);
       return;
     }

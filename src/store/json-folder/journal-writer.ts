@@ -143,25 +143,40 @@ export function openJournal(file: string, options: { durable: boolean; create: b
   };
 }
 
-/** Cuts the file after its last complete, parsable line (the file is read whole: this is rare). */
+/**
+ * Cuts the file after its last complete, parsable line. Only its end is read: back from the end
+ * in growing pieces until the piece holds the start of its last whole line.
+ */
 function cutTornTail(fd: number): void {
   const size = fstatSync(fd).size;
-  if (size === 0) return;
-  const buf = Buffer.alloc(size);
-  for (let at = 0; at < size; ) {
-    const n = readSync(fd, buf, at, size - at, at);
-    if (n === 0) break;
-    at += n;
+  for (let want = TAIL_PIECE; ; want *= 4) {
+    const from = Math.max(0, size - want);
+    const buf = Buffer.alloc(size - from);
+    for (let at = 0; at < buf.length; ) {
+      const n = readSync(fd, buf, at, buf.length - at, from + at);
+      if (n === 0) break;
+      at += n;
+    }
+    const keep = wholeLength(buf, from === 0);
+    if (keep === null) continue;
+    if (from + keep < size) ftruncateSync(fd, from + keep);
+    return;
   }
-  const keep = wholeLength(buf);
-  if (keep < size) ftruncateSync(fd, keep);
 }
 
-/** The length of the part of a journal made of whole lines, a torn last line left out. */
-function wholeLength(buf: Buffer): number {
+/** How much of a journal's end is read first to find a torn tail. */
+const TAIL_PIECE = 64 * 1024;
+
+/**
+ * The length of the part of `buf` (the end of a journal, or all of it when `whole`) made of
+ * whole lines, a torn last line left out; null when `buf` does not reach back far enough to say.
+ */
+function wholeLength(buf: Buffer, whole: boolean): number | null {
   if (buf.length === 0) return 0;
-  if (buf[buf.length - 1] !== 0x0a) return buf.lastIndexOf(0x0a) + 1;
-  const start = buf.lastIndexOf(0x0a, buf.length - 2) + 1;
+  const lastNl = buf.lastIndexOf(0x0a);
+  if (buf[buf.length - 1] !== 0x0a) return lastNl >= 0 || whole ? lastNl + 1 : null;
+  const start = buf.length >= 2 ? buf.lastIndexOf(0x0a, buf.length - 2) + 1 : 0;
+  if (start === 0 && !whole) return null;
   try {
     JSON.parse(buf.subarray(start, buf.length - 1).toString('utf8'));
     return buf.length;

@@ -12,7 +12,9 @@ import { createExecutionAdapter } from './execution-adapter.js';
 import { createFormat1Reader, type SourceLookup } from './format1.js';
 import { ensureDir, listSubdirs } from './fs-helpers.js';
 import { createInputFiles } from './inputs.js';
-import { callLine, createJournalCache, logLine, readStart, reuseLine, startLine } from './journal-files.js';
+import { createJournalCache } from './journal-cache.js';
+import { callLine, logLine, readStart, reuseLine, startLine } from './journal-files.js';
+import { createMirror, type JournalMirror } from './journal-mirror.js';
 import type { JournalContent } from './journal-reader.js';
 import { type JournalWriter, openJournal } from './journal-writer.js';
 import { createLayout } from './layout.js';
@@ -28,6 +30,8 @@ interface LiveExecution {
   /** Positions of the calls recorded, so the summary can say how many there are. */
   seqs: Set<number>;
   durable: boolean;
+  /** A replay's journal as this process writes it, handed to the journal cache when it ends. */
+  mirror?: JournalMirror;
 }
 
 function isRef(entry: CallRecord | CallRef): entry is CallRef {
@@ -184,6 +188,17 @@ export function createJsonFolderStore(root: string): Store {
     }
   }
 
+  /**
+   * An execution that ended or waits: its journal closed, and what this process wrote to it (a
+   * replay's) kept parsed, so reading it back parses nothing.
+   */
+  function letGo(id: string, l: LiveExecution): void {
+    live.delete(id);
+    l.journal.close();
+    const mirrored = l.mirror?.content(layout.journalFile(id), id);
+    if (mirrored) journals.adopt(id, mirrored.content, mirrored.lines);
+  }
+
   /** An ended execution taken up for one write is let go again (its journal closed). */
   function release(id: string, l: LiveExecution): void {
     if (!l.doc.endedAt || live.get(id) !== l) return;
@@ -229,10 +244,11 @@ export function createJsonFolderStore(root: string): Store {
       ensureDir(dir);
       const durable = fsyncWanted();
       let journal: JournalWriter | undefined;
+      const start = startLine(record);
       try {
         journal = openJournal(layout.journalFile(record.id), { durable, create: true });
         // The start record goes out at once: from then on, readers find the execution.
-        journal.append(startLine(record)).catch(() => {});
+        journal.append(start).catch(() => {});
         journal.flush();
         if (durable) {
           syncDir(dir);
@@ -250,7 +266,7 @@ export function createJsonFolderStore(root: string): Store {
         if (!exists) rmSync(dir, { recursive: true, force: true });
         throw osError('create store file', layout.journalFile(record.id), err);
       }
-      live.set(record.id, { journal, doc: { ...record }, seqs: new Set(), durable });
+      live.set(record.id, newLive(record, journal, start, durable));
       return true;
     },
 
@@ -273,8 +289,7 @@ export function createJsonFolderStore(root: string): Store {
       if (ended) {
         l.doc.callCount = l.seqs.size;
         // Ended here: a second update (a cancel racing the end) takes it up afresh.
-        live.delete(id);
-        l.journal.close();
+        letGo(id, l);
       } else delete l.doc.callCount;
       await writeSummary(id, l.doc);
       if (ended) claims.release(id);
@@ -295,7 +310,11 @@ export function createJsonFolderStore(root: string): Store {
       if (entries.length === 0) return;
       const l = live.get(execId) ?? (await takeUp(execId));
       let written: Promise<void> = Promise.resolve();
-      for (const entry of entries) written = l.journal.append(logLine(entry));
+      for (const entry of entries) {
+        const line = logLine(entry);
+        written = l.journal.append(line);
+        l.mirror?.add(line);
+      }
       await written;
       release(execId, l);
     },
@@ -312,10 +331,7 @@ export function createJsonFolderStore(root: string): Store {
         if (!(await readSummary(id))) throw notFound(id);
         return format1.calls(id, sourceLookup());
       }
-      const calls: CallRecord[] = [];
-      const lookup = sourceLookup();
-      for (const entry of j.calls.values()) calls.push(isRef(entry) ? lookup(id, entry) : entry);
-      return calls.sort((a, b) => a.seq - b.seq);
+      return resolvedCalls(id, j, sourceLookup());
     },
 
     async readLogs(id) {
@@ -417,6 +433,46 @@ export function createJsonFolderStore(root: string): Store {
   };
 }
 
+/** An execution this process creates; a replay's journal is kept parsed as it is written. */
+function newLive(
+  record: ExecutionRecord,
+  journal: JournalWriter,
+  start: string,
+  durable: boolean,
+): LiveExecution {
+  const l: LiveExecution = { journal, doc: { ...record }, seqs: new Set(), durable };
+  if (record.replay) l.mirror = createMirror(start);
+  return l;
+}
+
+/** A reused call's reference, as reading its `reuse` line makes it. */
+function refOf(record: CallRecord, sourceExecId: string, sourceSeq: number): CallRef {
+  return {
+    seq: record.seq,
+    id: record.id,
+    name: record.name,
+    inputHash: record.inputHash,
+    sourceExecId,
+    sourceSeq,
+    ref: true,
+  };
+}
+
+/** A journal's calls in call order, references resolved to their sources' records. */
+function resolvedCalls(id: string, j: JournalContent, lookup: SourceLookup): CallRecord[] {
+  const calls: CallRecord[] = [];
+  let ordered = true;
+  let lastSeq = Number.NEGATIVE_INFINITY;
+  for (const entry of j.calls.values()) {
+    const call = isRef(entry) ? lookup(id, entry) : entry;
+    if (call.seq < lastSeq) ordered = false;
+    lastSeq = call.seq;
+    calls.push(call);
+  }
+  // Calls are mostly journalled in call order: sorting is needed only when they were not.
+  return ordered ? calls : calls.sort((a, b) => a.seq - b.seq);
+}
+
 /** An id that could name a path outside `executions/` is nobody's. */
 function checkId(id: string): void {
   if (id === '' || /[\\/]/.test(id) || id.startsWith('.')) {
@@ -431,8 +487,12 @@ function checkId(id: string): void {
 function appendCall(l: LiveExecution, record: CallRecord): Promise<void> | undefined {
   l.seqs.add(record.seq);
   if (record.origin === 'reused' && record.sourceExecId !== null && record.sourceSeq !== null) {
-    l.journal.appendLater(reuseLine(record));
+    const line = reuseLine(record);
+    l.journal.appendLater(line);
+    l.mirror?.add(line, refOf(record, record.sourceExecId, record.sourceSeq));
     return undefined;
   }
-  return l.journal.append(callLine(record));
+  const line = callLine(record);
+  l.mirror?.add(line);
+  return l.journal.append(line);
 }

@@ -1,0 +1,111 @@
+import { type CallRecord, SCHEMA_VERSION } from '../types.js';
+
+// A call's journal line leaves out the fields that hold their usual value (a small checkpoint's
+// line is 170 bytes instead of 400): parsing a journal, on every replay and resume, costs in
+// proportion to its bytes. Reading puts them back. Lines written whole (before) read as they are.
+
+/** Fields of a call left out of its line when they hold this value (and `name`, see `nameOf`). */
+const CALL_DEFAULTS: Readonly<Record<string, unknown>> = {
+  schemaVersion: SCHEMA_VERSION,
+  type: null,
+  status: 'completed',
+  origin: 'executed',
+  reason: 'new',
+  sourceExecId: null,
+  sourceSeq: null,
+};
+
+/** The checkpoint name a call id comes from when it was not given: `name` or `name_<n>`. */
+function nameOf(id: string): string {
+  const at = id.lastIndexOf('_');
+  if (at < 1 || at === id.length - 1) return id;
+  for (let i = at + 1; i < id.length; i++) {
+    const c = id.charCodeAt(i);
+    if (c < 48 || c > 57) return id;
+  }
+  return id.slice(0, at);
+}
+
+function isDefaultAttemptField(
+  a: Record<string, unknown>,
+  key: string,
+  value: unknown,
+  index: number,
+): boolean {
+  switch (key) {
+    case 'attempt':
+      return value === index + 1;
+    case 'status':
+      return value === 'completed';
+    case 'endedAt':
+      return value === a.startedAt;
+    case 'error':
+      return value === null;
+    case 'logs':
+      return Array.isArray(value) && value.length === 0;
+    default:
+      return false;
+  }
+}
+
+function compactAttempt(a: Record<string, unknown>, index: number): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key in a) if (!isDefaultAttemptField(a, key, a[key], index)) out[key] = a[key];
+  return out;
+}
+
+/** What goes on a call's journal line: the record without the fields at their usual value. */
+export function compactCall(record: CallRecord): Record<string, unknown> {
+  const r = record as unknown as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const key in r) {
+    const value = r[key];
+    if (isDefaultCallField(record, key, value)) continue;
+    out[key] = key === 'attempts' ? record.attempts.map((a, i) => compactAttempt(a, i)) : value;
+  }
+  return out;
+}
+
+/** Whether a call's field holds its usual value (a switch: this runs for every field written). */
+function isDefaultCallField(record: CallRecord, key: string, value: unknown): boolean {
+  switch (key) {
+    case 'schemaVersion':
+      return value === SCHEMA_VERSION;
+    case 'type':
+    case 'sourceExecId':
+    case 'sourceSeq':
+      return value === null;
+    case 'status':
+      return value === 'completed';
+    case 'origin':
+      return value === 'executed';
+    case 'reason':
+      return value === 'new';
+    case 'name':
+      return value === nameOf(record.id);
+    default:
+      return false;
+  }
+}
+
+/**
+ * A call's journal line made whole again, in place: the fields left out get their usual value. A
+ * line written whole (it has `schemaVersion`) is returned as it is.
+ */
+export function expandCall(rec: Record<string, unknown>): Record<string, unknown> {
+  if (rec.schemaVersion !== undefined) return rec;
+  for (const key in CALL_DEFAULTS) if (rec[key] === undefined) rec[key] = CALL_DEFAULTS[key];
+  if (rec.name === undefined && typeof rec.id === 'string') rec.name = nameOf(rec.id);
+  if (Array.isArray(rec.attempts)) rec.attempts.forEach(expandAttempt);
+  return rec;
+}
+
+function expandAttempt(a: unknown, index: number): void {
+  if (typeof a !== 'object' || a === null) return;
+  const at = a as Record<string, unknown>;
+  at.attempt ??= index + 1;
+  at.status ??= 'completed';
+  at.endedAt ??= at.startedAt;
+  at.error ??= null;
+  at.logs ??= [];
+}
