@@ -7,7 +7,7 @@ import { decodeValue, encodeValue } from './serialization.js';
 import { effectiveStatus } from './store/liveness.js';
 import { resolveFlowFile } from './store/project-root.js';
 import type { Store } from './store/store.js';
-import type { ExecutionRecord, InputRecord } from './store/types.js';
+import type { ExecutionRecord, ExecutionStatus, InputRecord } from './store/types.js';
 
 /** The ids of the waits an execution is suspended at (sleeps left out). */
 export function pendingWaitIds(record: ExecutionRecord): string[] {
@@ -115,14 +115,16 @@ export async function giveInput(
   const id = await store.resolveId(idOrPrefix);
   const record = await store.getExecution(id);
   const status = effectiveStatus(record);
+  // An answered wait is named as such whatever the execution went on to do (a second input given
+  // at once may read it after the first one's resume has ended it).
+  const answered = (await store.getCalls(id)).some((c) => c.id === waitId && c.status === 'completed');
+  if (answered) throw alreadyAnswered(id, waitId, status);
   if (status !== 'waiting') {
     throw new KitaruStateError(
       `execution ${id} is ${status}, not waiting: there is nothing to answer.` +
         (status === 'crashed' ? ` Resume it first: kitaru resume ${id}.` : ''),
     );
   }
-  const answered = (await store.getCalls(id)).some((c) => c.id === waitId && c.status === 'completed');
-  if (answered) throw alreadyAnswered(id, waitId);
   const pending = pendingWaitIds(record);
   if (!pending.includes(waitId) && !options.early) {
     throw new KitaruStateError(
@@ -136,16 +138,20 @@ export async function giveInput(
     value: encodeValue(value, 'answer', `wait ${waitId}`),
     at: new Date().toISOString(),
   };
-  if ((await store.addInput(id, input)) !== null) throw alreadyAnswered(id, waitId, true);
+  if ((await store.addInput(id, input)) !== null) throw alreadyAnswered(id, waitId, 'kept');
   return id;
 }
 
-/** `kept`: the answer is kept but not yet applied (its input was given with --no-resume, or killed). */
-function alreadyAnswered(id: string, waitId: string, kept = false): KitaruStateError {
+/**
+ * `status`: what the execution is now; `kept` when the answer is kept but not yet applied (its
+ * input was given with --no-resume, or killed before it resumed).
+ */
+function alreadyAnswered(id: string, waitId: string, status: ExecutionStatus | 'kept'): KitaruStateError {
+  const then =
+    status === 'kept'
+      ? `The execution is still waiting: \`kitaru resume ${id}\` applies that answer.`
+      : `${status === 'waiting' ? '' : `The execution is ${status}. `}See it with \`kitaru inspect ${id}\`.`;
   return new KitaruStateError(
-    `wait "${waitId}" of execution ${id} is already answered (the first answer wins). ` +
-      (kept
-        ? `The execution is still waiting: \`kitaru resume ${id}\` applies that answer.`
-        : `See it with \`kitaru inspect ${id}\`.`),
+    `wait "${waitId}" of execution ${id} is already answered (the first answer wins). ${then}`,
   );
 }
