@@ -7,6 +7,7 @@ import { osError } from '../os-error.js';
 import type { Store } from '../store.js';
 import type { CallRecord, ExecutionRecord, ExecutionSummaryRecord } from '../types.js';
 import type { CallRef } from './call-index.js';
+import { createCreationIndex } from './creation-index.js';
 import { deleteFolderAside, sweepAside } from './delete-aside.js';
 import { createExecutionAdapter } from './execution-adapter.js';
 import { createFormat1Reader, type SourceLookup } from './format1.js';
@@ -16,6 +17,7 @@ import { callLine, createJournalCache, logLine, readStart, reuseLine, startLine 
 import type { JournalContent } from './journal-reader.js';
 import { type JournalWriter, openJournal } from './journal-writer.js';
 import { createLayout } from './layout.js';
+import { compactIndex, newestFirstIds } from './list-order.js';
 import { checkRoot, prepareForWrites } from './prepare.js';
 import { createResumeClaims } from './resume-claims.js';
 import { folderChanged } from './watch.js';
@@ -72,6 +74,7 @@ export function createJsonFolderStore(root: string): Store {
   const journals = createJournalCache(layout.journalFile);
   const inputs = createInputFiles(layout.inputsDir, layout.tmpDir);
   const claims = createResumeClaims(layout.execDir);
+  const creations = createCreationIndex(layout.createdFile, layout.tmpDir);
   let prepared = false;
 
   function prepare(): void {
@@ -90,6 +93,15 @@ export function createJsonFolderStore(root: string): Store {
     );
     await db.read();
     return db.data;
+  }
+
+  /** When an execution was created, from its record; null if it cannot be read. */
+  async function createdAtOf(id: string): Promise<string | null> {
+    try {
+      return (await readSummary(id))?.createdAt ?? null;
+    } catch {
+      return null; // `list` reports it when it comes to it
+    }
   }
 
   /** The summary: `execution.json`, else (running, or crashed) the journal's start record. */
@@ -251,6 +263,7 @@ export function createJsonFolderStore(root: string): Store {
         throw osError('create store file', layout.journalFile(record.id), err);
       }
       live.set(record.id, { journal, doc: { ...record }, seqs: new Set(), durable });
+      creations.created(record.id, record.createdAt);
       return true;
     },
 
@@ -331,7 +344,8 @@ export function createJsonFolderStore(root: string): Store {
       const errors: KitaruStoreError[] = [];
       const accept = options.accept ?? (() => true);
       const max = options.limit ?? Number.POSITIVE_INFINITY;
-      for (const id of listSubdirs(layout.executions).sort().reverse()) {
+      const ids = await newestFirstIds(listSubdirs(layout.executions), creations, createdAtOf);
+      for (const id of ids) {
         if (executions.length >= max) break;
         const summary = await listed(id, accept, errors);
         if (summary) executions.push(summary);
@@ -373,6 +387,7 @@ export function createJsonFolderStore(root: string): Store {
         l.journal.close();
       }
       deleteFolderAside(layout.execDir(id), layout.executions, layout.tmpDir, id);
+      creations.deleted(id);
       claims.release(id);
     },
 
@@ -391,6 +406,9 @@ export function createJsonFolderStore(root: string): Store {
 
     async finishDeletions() {
       sweepAside(layout.tmpDir);
+      if (!existsSync(layout.executions)) return;
+      prepare();
+      await compactIndex(listSubdirs(layout.executions), creations, createdAtOf);
     },
 
     async resolveId(prefix) {
