@@ -3,9 +3,14 @@ const ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz';
 /** The shape of a generated id: 10 characters of millisecond time, then 12 random ones. */
 const GENERATED = /^[0-9abcdefghjkmnpqrstvwxyz]{22}$/;
 
+/** Whether `id` has the generated shape, so carries its creation time. */
+export function hasTime(id: string): boolean {
+  return GENERATED.test(id);
+}
+
 /** The creation time, in ms, written in an id of the generated shape; null for other ids. */
 export function idTime(id: string): number | null {
-  if (!GENERATED.test(id)) return null;
+  if (!hasTime(id)) return null;
   let ms = 0;
   for (let i = 0; i < 10; i++) ms = ms * 32 + ALPHABET.indexOf(id[i] as string);
   return ms;

@@ -1,4 +1,4 @@
-import { creationMs, idTime, newestFirst } from '../creation-order.js';
+import { type Created, creationMs, hasTime, idTime, newestFirst } from '../creation-order.js';
 import type { CreationIndex } from './creation-index.js';
 
 /** The `createdAt` of an execution read from its folder; null when it cannot be read. */
@@ -13,7 +13,7 @@ export async function chosenCreations(
   index: CreationIndex,
   createdAtOf: CreatedAtOf,
 ): Promise<Map<string, string | null>> {
-  const chosen = names.filter((id) => idTime(id) === null);
+  const chosen = names.filter((id) => !hasTime(id));
   const out = new Map<string, string | null>();
   if (chosen.length === 0) return out; // a store of generated ids only: the index is not read
   const known = index.read();
@@ -21,22 +21,43 @@ export async function chosenCreations(
   return out;
 }
 
+/** Merges two lists that are each newest first into one. */
+function merge(a: Created[], b: Created[]): string[] {
+  const out: string[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length && j < b.length) {
+    const x = a[i] as Created;
+    const y = b[j] as Created;
+    const first = newestFirst(x, y) <= 0;
+    out.push(first ? x.id : y.id);
+    if (first) i++;
+    else j++;
+  }
+  for (; i < a.length; i++) out.push((a[i] as Created).id);
+  for (; j < b.length; j++) out.push((b[j] as Created).id);
+  return out;
+}
+
 /**
  * Execution folder names, newest first by creation time: a generated id's from its name, another's
  * from `chosenCreations`. One whose record cannot be read goes last (`list` reports it there).
+ * Generated ids sort by time as text (a fixed-width time first): a native sort, with no key per
+ * id, and a store of generated ids only costs what it did before the index.
  */
 export async function newestFirstIds(
   names: string[],
   index: CreationIndex,
   createdAtOf: CreatedAtOf,
 ): Promise<string[]> {
-  const chosen = await chosenCreations(names, index, createdAtOf);
-  const keyed = names.map((id) => {
-    const createdAt = chosen.get(id);
-    const ms = createdAt === null ? Number.NEGATIVE_INFINITY : creationMs(id, createdAt ?? '');
-    return { id, ms };
-  });
-  return keyed.sort(newestFirst).map((k) => k.id);
+  const generated = names.filter(hasTime).sort().reverse();
+  if (generated.length === names.length) return generated;
+  const chosen = [...(await chosenCreations(names, index, createdAtOf))].map(([id, createdAt]) => ({
+    id,
+    ms: createdAt === null ? Number.NEGATIVE_INFINITY : creationMs(id, createdAt),
+  }));
+  const keyed = generated.map((id) => ({ id, ms: idTime(id) as number }));
+  return merge(keyed, chosen.sort(newestFirst));
 }
 
 /**
