@@ -29,10 +29,17 @@ function filesOf(root: string, id: string): { summary: string; journal: string }
 
 /**
  * Fills the store folder `root` with `count` executions of the 3-step flow, one in `failedEvery`
- * failed (spread evenly: positions failedEvery/2, failedEvery/2 + failedEvery, ...). Ids are
- * time-sortable like kitaru's, one millisecond apart. Returns how many failed.
+ * failed (spread evenly: positions failedEvery/2, failedEvery/2 + failedEvery, ...), created one
+ * millisecond apart. Ids are generated-shaped (time-sortable like kitaru's), but with
+ * `chosenEvery`, one in that many has a chosen id (`order-<n>`: not in time order) and a line in
+ * the creation index, as `--id` makes them. Returns how many failed.
  */
-export async function makeListStore(root: string, count: number, failedEvery: number): Promise<number> {
+export async function makeListStore(
+  root: string,
+  count: number,
+  failedEvery: number,
+  chosenEvery = 0,
+): Promise<number> {
   const store = createJsonFolderStore(root);
   const ok = three.with({ store }).run(1);
   await ok.wait();
@@ -46,15 +53,21 @@ export async function makeListStore(root: string, count: number, failedEvery: nu
   rmSync(join(root, 'executions', bad.execId), { recursive: true });
   const start = Date.now() - count;
   let failed = 0;
+  let index = '';
   for (let i = 0; i < count; i++) {
     const isFailed = i % failedEvery === Math.floor(failedEvery / 2);
     if (isFailed) failed++;
     const t = isFailed ? templates.bad : templates.ok;
-    const id = base32(start + i, 10) + base32(i, 12);
+    const chosen = chosenEvery > 0 && i % chosenEvery === 0;
+    const id = chosen ? `order-${(i * 7919) % count}` : base32(start + i, 10) + base32(i, 12);
+    const createdAt = new Date(start + i).toISOString();
+    if (chosen) index += `${JSON.stringify({ id, createdAt })}\n`;
+    const created = (text: string) => text.replace(/"createdAt": ?"[^"]*"/, `"createdAt":"${createdAt}"`);
     const dir = join(root, 'executions', id);
     mkdirSync(dir);
-    writeFileSync(join(dir, 'journal.jsonl'), t.journal.replaceAll(t.id, id));
-    writeFileSync(join(dir, 'execution.json'), t.summary.replaceAll(t.id, id));
+    writeFileSync(join(dir, 'journal.jsonl'), created(t.journal.replaceAll(t.id, id)));
+    writeFileSync(join(dir, 'execution.json'), created(t.summary.replaceAll(t.id, id)));
   }
+  if (index) writeFileSync(join(root, 'created.jsonl'), index);
   return failed;
 }

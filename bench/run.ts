@@ -25,6 +25,8 @@ const root = mkdtempSync(join(tmpdir(), 'kitaru-bench-'));
 /** The store of the CLI scenarios (cold start, memory). */
 const cliStore = join(root, 'project', '.kitaru');
 const listStore = join(root, 'list', '.kitaru');
+/** The same, every other execution with a chosen id (`--id`): ordered by the creation index. */
+const listChosenStore = join(root, 'list-chosen', '.kitaru');
 process.env.KITARU_DIR = cliStore;
 delete process.env.KITARU_FSYNC;
 
@@ -78,6 +80,12 @@ const F = {
   ),
   growth: figure('growth', `last quarter of the ${N}-call run vs its second quarter`, 1.1),
   list: figure('list', `\`kitaru list --limit 50 --json\` over ${LIST_EXECUTIONS} executions`, 150, 'ms'),
+  listChosen: figure(
+    'list, chosen ids',
+    `\`kitaru list --limit 50 --json\` over ${LIST_EXECUTIONS} executions, half with chosen ids`,
+    150,
+    'ms',
+  ),
   listFailed: figure(
     'list failed',
     `\`kitaru list --status failed --limit 50 --json\` over ${LIST_EXECUTIONS} (1% failed)`,
@@ -254,8 +262,8 @@ async function smallFlows(dir: string, f: Figure): Promise<void> {
   record(f, kitaruMs / rawMs, { perRunMs: kitaruMs / 2 / SMALL_RUNS, rawPerRunMs: rawMs / 2 / SMALL_RUNS });
 }
 
-function listMs(args: string[]): number {
-  return spawnTimed([join(repo, 'bin', 'kitaru.js'), 'list', ...args, '--json'], { KITARU_DIR: listStore });
+function listMs(args: string[], store = listStore): number {
+  return spawnTimed([join(repo, 'bin', 'kitaru.js'), 'list', ...args, '--json'], { KITARU_DIR: store });
 }
 
 /**
@@ -296,6 +304,7 @@ async function repetition(rep: number): Promise<void> {
   // list over the 10,000-execution store, through the CLI: absolute milliseconds.
   record(F.list, listMs(['--limit', '50']));
   record(F.listFailed, listMs(['--status', 'failed', '--limit', '50']));
+  record(F.listChosen, listMs(['--limit', '50'], listChosenStore));
 
   // Cold start, three a-b-b-a rounds.
   const cli = [join(repo, 'bin', 'kitaru.js'), 'run', join(here, 'flows', 'hello.ts')];
@@ -375,6 +384,7 @@ async function setUp(): Promise<void> {
 
   const started = performance.now();
   const failed = await makeListStore(listStore, LIST_EXECUTIONS, 100);
+  await makeListStore(listChosenStore, LIST_EXECUTIONS, 100, 2);
   console.error(
     `  list store: ${LIST_EXECUTIONS} executions (${failed} failed) written in ${(performance.now() - started).toFixed(0)} ms`,
   );
@@ -391,6 +401,23 @@ async function setUp(): Promise<void> {
     if (doc.executions.length !== 50 || (status && doc.executions.some((e) => e.status !== status))) {
       throw new Error(`kitaru list ${args.join(' ')} did not list 50 ${status ?? ''} executions`);
     }
+  }
+  // With chosen ids too, the newest 50 by creation time, newest first.
+  const chosen = execFileSync(
+    process.execPath,
+    [join(repo, 'bin', 'kitaru.js'), 'list', '--limit', '50', '--json'],
+    {
+      env: { ...process.env, KITARU_DIR: listChosenStore },
+      encoding: 'utf8',
+    },
+  );
+  const times = (JSON.parse(chosen) as { executions: Array<{ createdAt: string }> }).executions.map(
+    (e) => e.createdAt,
+  );
+  if (times.length !== 50 || times.some((t, i) => i > 0 && t >= (times[i - 1] as string))) {
+    throw new Error(
+      'kitaru list did not list the newest 50 executions of chosen and generated ids newest first',
+    );
   }
 }
 

@@ -2,6 +2,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { newExecutionId } from '../src/runtime/ids.js';
+import { creationMs } from '../src/store/creation-order.js';
 
 const DAY = 86_400_000;
 
@@ -77,7 +78,7 @@ export async function copyPostgresExecutions(
     ).rows;
     const ids = copyIds(count * group.length, daysAgo);
     const rows: string[][] = [];
-    const ex = { id: [] as string[], doc: [] as string[] };
+    const ex = { id: [] as string[], doc: [] as string[], ms: [] as number[] };
     const cs = { id: [] as string[], seq: [] as number[], completed: [] as boolean[], doc: [] as string[] };
     for (let i = 0; i < count; i++) {
       const row = group.map((_, g) => ids[i * group.length + g] as { id: string; at: string });
@@ -87,6 +88,7 @@ export async function copyPostgresExecutions(
         const doc = JSON.parse(docs.get(group[g] as string) as string) as Record<string, unknown>;
         ex.id.push(id);
         ex.doc.push(rename(JSON.stringify({ ...doc, createdAt: at, endedAt: at })));
+        ex.ms.push(creationMs(id, at));
         for (const c of calls.filter((c) => c.exec_id === group[g])) {
           cs.id.push(id);
           cs.seq.push(c.seq);
@@ -97,8 +99,9 @@ export async function copyPostgresExecutions(
       rows.push(row.map((r) => r.id));
     }
     await client.query(
-      'insert into kitaru_executions (id, doc) select * from unnest($1::text[], $2::json[])',
-      [ex.id, ex.doc],
+      `insert into kitaru_executions (id, doc, created_ms)
+       select * from unnest($1::text[], $2::json[], $3::bigint[])`,
+      [ex.id, ex.doc, ex.ms],
     );
     await client.query(
       `insert into kitaru_calls (exec_id, seq, completed, doc)

@@ -1,9 +1,8 @@
 import { KitaruStateError, KitaruUsageError } from '../errors.js';
+import { idTime } from '../store/creation-order.js';
 
 /** The characters and length of a caller-chosen execution id. */
 const ALLOWED = /^[A-Za-z0-9._:-]{1,100}$/;
-/** What a generated id looks like: 22 characters of lowercase Crockford base32 (see ids.ts). */
-const GENERATED = /^[0-9abcdefghjkmnpqrstvwxyz]{22}$/;
 
 /** The rule, as error messages state it. */
 export const ID_RULE =
@@ -12,7 +11,7 @@ export const ID_RULE =
 
 /** Whether `id` has the shape of an id kitaru generates. */
 export function looksGenerated(id: string): boolean {
-  return GENERATED.test(id);
+  return idTime(id) !== null;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { KitaruNotFoundError, type KitaruStoreError } from '../errors.js';
+import { creationMs, newestFirst } from './creation-order.js';
 import type { Store } from './store.js';
 import type { CallRecord, ExecutionRecord, InputRecord, LogEntry } from './types.js';
 
@@ -79,9 +80,10 @@ export function createMemoryStore(): Store {
     async listExecutions(options = {}) {
       const list = [...executions.values()]
         .filter((e) => !options.accept || options.accept(e.record))
-        .map((e) => ({ ...structuredClone(e.record), checkpointCount: e.calls.size }))
-        .sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0))
-        .slice(0, options.limit);
+        .map((e) => ({ e, id: e.record.id, ms: creationMs(e.record.id, e.record.createdAt) }))
+        .sort(newestFirst)
+        .slice(0, options.limit)
+        .map(({ e }) => ({ ...structuredClone(e.record), checkpointCount: e.calls.size }));
       return { executions: list, errors: [] as KitaruStoreError[] };
     },
     async addInput(execId, input) {

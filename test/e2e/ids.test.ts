@@ -141,6 +141,30 @@ describe('caller-chosen execution ids (folder store)', () => {
     const r = json<Doc>(kitaru(dir, ['inspect', 'order-4', '--json']));
     assert.deepEqual([r.execution.id, r.execution.output], ['order-4', 'B']);
   });
+
+  it('list shows executions newest first whatever their ids, also after gc and an id made again', () => {
+    const dir = makeProject();
+    write(dir, { 'flow.ts': FLOW });
+    const ids = (args: string[] = []) =>
+      json<{ executions: { id: string }[] }>(kitaru(dir, ['list', '--json', ...args])).executions.map(
+        (e) => e.id,
+      );
+    assert.equal(kitaru(dir, ['run', 'flow.ts', '--args', '"a"', '--id', 'zzz-1']).code, 0);
+    const generated = kitaru(dir, ['run', 'flow.ts', '--args', '"b"']);
+    assert.equal(generated.code, 0, generated.stderr);
+    assert.equal(kitaru(dir, ['run', 'flow.ts', '--args', '"c"', '--id', 'aaa-2']).code, 0);
+    assert.deepEqual(ids(), ['aaa-2', execIdOf(generated), 'zzz-1']);
+    assert.deepEqual(ids(['--limit', '2']), ['aaa-2', execIdOf(generated)]);
+    const table = kitaru(dir, ['list']);
+    assert.ok(table.stdout.indexOf('aaa-2') < table.stdout.indexOf('zzz-1'), table.stdout);
+    assert.equal(json<Doc>(kitaru(dir, ['inspect', 'aaa', '--json'])).execution.id, 'aaa-2', 'a prefix');
+
+    const gc = kitaru(dir, ['gc', '--keep-last', '2']);
+    assert.equal(gc.code, 0, gc.stderr);
+    assert.deepEqual(ids(), ['aaa-2', execIdOf(generated)], 'the oldest, zzz-1, is gone');
+    assert.equal(kitaru(dir, ['run', 'flow.ts', '--args', '"d"', '--id', 'zzz-1']).code, 0);
+    assert.deepEqual(ids(), ['zzz-1', 'aaa-2', execIdOf(generated)], 'made again, it is the newest');
+  });
 });
 
 const CLIENT = `import { KitaruClient } from 'kitaru';

@@ -53,6 +53,30 @@ export function call(seq: number, id: string, over: Partial<CallRecord> = {}): C
   };
 }
 
+const ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz';
+
+/** An id of the shape kitaru generates (10 characters of `ms`, 12 random), made without ids.ts's clock. */
+export function generatedId(ms: number): string {
+  let time = '';
+  for (let i = 0, t = ms; i < 10; i++, t = Math.floor(t / 32)) time = ALPHABET[t % 32] + time;
+  let rest = '';
+  for (let i = 0; i < 12; i++) rest += ALPHABET[Math.floor(Math.random() * 32)];
+  return time + rest;
+}
+
+let futures = 0;
+/**
+ * Creation times later than any other test's (a store may be shared by the tests, as Postgres's
+ * is), and a tag that makes chosen ids unique to the test.
+ */
+function future(): { tag: string; at: (ms: number) => number } {
+  const base = Date.now() + 1e11 * ++futures;
+  return {
+    tag: `${process.pid}-${futures}-${Math.random().toString(36).slice(2, 8)}`,
+    at: (ms) => base + ms,
+  };
+}
+
 /** The behaviour every Store must have; run against each implementation. */
 export function storeContract(name: string, make: () => Store): void {
   describe(`Store contract: ${name}`, () => {
@@ -154,6 +178,54 @@ export function storeContract(name: string, make: () => Store): void {
         ],
       );
       assert.deepEqual(errors, []);
+    });
+
+    it('lists executions newest first by creation time, whatever their ids (chosen, generated, scheduled)', async () => {
+      const s = make();
+      const { tag, at } = future();
+      // Created in this order, an id a millisecond apart at least: id order is not time order.
+      const made = [
+        `zzz-${tag}`,
+        generatedId(at(10)),
+        `aaa-${tag}`,
+        `nightly-${tag}@${new Date(at(30)).toISOString()}`,
+        generatedId(at(40)),
+      ];
+      for (const [i, id] of made.entries()) {
+        await s.createExecution(execution(id, { createdAt: new Date(at(i * 10)).toISOString() }));
+      }
+      const newest = made.slice().reverse();
+      const mine = (list: { id: string }[]) => list.map((e) => e.id).filter((id) => made.includes(id));
+      assert.deepEqual(mine((await s.listExecutions()).executions), newest);
+      assert.deepEqual(
+        (await s.listExecutions({ limit: 3 })).executions.map((e) => e.id),
+        newest.slice(0, 3),
+      );
+      const notNewest = (r: ExecutionRecord) => r.id !== newest[0];
+      assert.deepEqual(
+        (await s.listExecutions({ accept: notNewest, limit: 2 })).executions.map((e) => e.id),
+        newest.slice(1, 3),
+      );
+      assert.equal(await s.resolveId(`aaa-${tag}`.slice(0, 6)), `aaa-${tag}`, 'a prefix of a chosen id');
+    });
+
+    it('lists a chosen id deleted and made again at its new creation time, and never while deleted', async () => {
+      const s = make();
+      const { tag, at } = future();
+      // `00-` sorts before any generated id of these times: id order would put it last.
+      const again = `00-again-${tag}`;
+      const generated = generatedId(at(10));
+      await s.createExecution(execution(again, { createdAt: new Date(at(0)).toISOString() }));
+      await s.createExecution(execution(generated, { createdAt: new Date(at(10)).toISOString() }));
+      await s.deleteExecution(again);
+      await s.finishDeletions?.();
+      assert.equal((await s.listExecutions({ limit: 1 })).executions[0]?.id, generated);
+      assert.ok(!(await s.listExecutions()).executions.some((e) => e.id === again));
+      await s.createExecution(execution(again, { createdAt: new Date(at(20)).toISOString() }));
+      assert.deepEqual(
+        (await s.listExecutions({ limit: 2 })).executions.map((e) => e.id),
+        [again, generated],
+      );
     });
 
     it('resolves unique prefixes and rejects unknown or ambiguous ones by name', async () => {

@@ -3,10 +3,10 @@ import { after, describe, it } from 'node:test';
 import pg from 'pg';
 import type { Json } from '../../src/serialization.js';
 import { createPostgresStore } from '../../src/store/postgres/postgres-store.js';
-import { PG_SCHEMA_VERSION } from '../../src/store/postgres/schema.js';
+import { MIGRATIONS, migrate, PG_SCHEMA_VERSION } from '../../src/store/postgres/schema.js';
 import type { CallRecord, ExecutionRecord } from '../../src/store/types.js';
 import { startPostgres } from '../pg-cluster.js';
-import { storeContract } from './contract.js';
+import { generatedId, storeContract } from './contract.js';
 import { retentionSuite } from './retention-suite.js';
 
 const url = await startPostgres();
@@ -72,6 +72,35 @@ function callRecord(seq: number, status: 'completed' | 'failed', output: number)
 }
 
 describe('the postgres store', () => {
+  it('orders the executions of a database made by an older kitaru by creation time once migrated', async () => {
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    await admin.query('create database older_store');
+    await admin.end();
+    const older = url.replace(/\/postgres$/, '/older_store');
+    const client = new pg.Client({ connectionString: older });
+    await client.connect();
+    const base = Date.parse('2026-03-01T10:00:00.000Z');
+    const made = ['zzz-1', generatedId(base + 1000), 'aaa-2', generatedId(base + 3000)];
+    try {
+      await migrate(client, 'kitaru_schema', MIGRATIONS.slice(0, 3)); // the schema of version 3
+      for (const [i, id] of made.entries()) {
+        const doc = { ...execution(id, []), createdAt: new Date(base + i * 1000).toISOString() };
+        await client.query('insert into kitaru_executions (id, doc) values ($1, $2)', [
+          id,
+          JSON.stringify(doc),
+        ]);
+      }
+    } finally {
+      await client.end();
+    }
+    const s = createPostgresStore(older);
+    stores.push(s);
+    const ids = async (limit?: number) => (await s.listExecutions({ limit })).executions.map((e) => e.id);
+    assert.deepEqual(await ids(), made.slice().reverse());
+    assert.deepEqual(await ids(2), made.slice(2).reverse());
+  });
+
   it('creates its schema once, versioned, even when several stores start at once', async () => {
     const many = Array.from({ length: 4 }, () => createPostgresStore(url));
     stores.push(...many);
@@ -81,7 +110,7 @@ describe('the postgres store', () => {
     try {
       const { rows } = await client.query('select version from kitaru_schema');
       assert.deepEqual(rows, [{ version: PG_SCHEMA_VERSION }]);
-      assert.equal(PG_SCHEMA_VERSION, 3);
+      assert.equal(PG_SCHEMA_VERSION, 4);
     } finally {
       await client.end();
     }

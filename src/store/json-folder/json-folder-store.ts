@@ -7,6 +7,7 @@ import { osError } from '../os-error.js';
 import type { Store } from '../store.js';
 import type { CallRecord, ExecutionRecord, ExecutionSummaryRecord } from '../types.js';
 import type { CallRef } from './call-index.js';
+import { createCreationIndex } from './creation-index.js';
 import { deleteFolderAside, sweepAside } from './delete-aside.js';
 import { createExecutionAdapter } from './execution-adapter.js';
 import { createFormat1Reader, type SourceLookup } from './format1.js';
@@ -18,6 +19,7 @@ import { createMirror, type JournalMirror } from './journal-mirror.js';
 import type { JournalContent } from './journal-reader.js';
 import { type JournalWriter, openJournal } from './journal-writer.js';
 import { createLayout } from './layout.js';
+import { compactIndex, newestFirstIds } from './list-order.js';
 import { checkRoot, prepareForWrites } from './prepare.js';
 import { createResumeClaims } from './resume-claims.js';
 import { folderChanged } from './watch.js';
@@ -76,6 +78,7 @@ export function createJsonFolderStore(root: string): Store {
   const journals = createJournalCache(layout.journalFile);
   const inputs = createInputFiles(layout.inputsDir, layout.tmpDir);
   const claims = createResumeClaims(layout.execDir);
+  const creations = createCreationIndex(layout.createdFile, layout.tmpDir);
   let prepared = false;
 
   function prepare(): void {
@@ -94,6 +97,15 @@ export function createJsonFolderStore(root: string): Store {
     );
     await db.read();
     return db.data;
+  }
+
+  /** When an execution was created, from its record; null if it cannot be read. */
+  async function createdAtOf(id: string): Promise<string | null> {
+    try {
+      return (await readSummary(id))?.createdAt ?? null;
+    } catch {
+      return null; // `list` reports it when it comes to it
+    }
   }
 
   /** The summary: `execution.json`, else (running, or crashed) the journal's start record. */
@@ -267,6 +279,7 @@ export function createJsonFolderStore(root: string): Store {
         throw osError('create store file', layout.journalFile(record.id), err);
       }
       live.set(record.id, newLive(record, journal, start, durable));
+      creations.created(record.id, record.createdAt);
       return true;
     },
 
@@ -347,7 +360,8 @@ export function createJsonFolderStore(root: string): Store {
       const errors: KitaruStoreError[] = [];
       const accept = options.accept ?? (() => true);
       const max = options.limit ?? Number.POSITIVE_INFINITY;
-      for (const id of listSubdirs(layout.executions).sort().reverse()) {
+      const ids = await newestFirstIds(listSubdirs(layout.executions), creations, createdAtOf);
+      for (const id of ids) {
         if (executions.length >= max) break;
         const summary = await listed(id, accept, errors);
         if (summary) executions.push(summary);
@@ -389,6 +403,7 @@ export function createJsonFolderStore(root: string): Store {
         l.journal.close();
       }
       deleteFolderAside(layout.execDir(id), layout.executions, layout.tmpDir, id);
+      creations.deleted(id);
       claims.release(id);
     },
 
@@ -407,6 +422,9 @@ export function createJsonFolderStore(root: string): Store {
 
     async finishDeletions() {
       sweepAside(layout.tmpDir);
+      if (!existsSync(layout.executions)) return;
+      prepare();
+      await compactIndex(listSubdirs(layout.executions), creations, createdAtOf);
     },
 
     async resolveId(prefix) {

@@ -19,6 +19,8 @@ export function createLayout(root: string) {
     executions,
     /** Temp files of atomic writes, swept of dead writers' leftovers. */
     tmpDir: join(root, 'tmp'),
+    /** Creation times of the executions whose id does not carry its time (creation-index.ts). */
+    createdFile: join(root, 'created.jsonl'),
     execDir,
     execFile: (id: string) => join(execDir(id), 'execution.json'),
     journalFile: (id: string) => join(execDir(id), 'journal.jsonl'),

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { KitaruNotFoundError, KitaruStoreError } from '../../errors.js';
+import { creationMs } from '../creation-order.js';
 import type { Database, Query, Transaction } from '../database.js';
 import { projectRoot } from '../project-root.js';
 import type { Store } from '../store.js';
@@ -172,7 +173,7 @@ export function createPostgresStore(url: string): Store & { close(): Promise<voi
   /** Execution documents with their call counts, newest first: all of them, or the newest `limit`. */
   async function newestRows(limit: number | undefined) {
     const select = `select e.doc, (select count(*) from kitaru_calls c where c.exec_id = e.id) as calls
-         from kitaru_executions e order by e.id desc`;
+         from kitaru_executions e order by e.created_ms desc, e.id desc`;
     type Row = { doc: ExecutionRecord; calls: string };
     const { rows } =
       limit === undefined
@@ -185,8 +186,9 @@ export function createPostgresStore(url: string): Store & { close(): Promise<voi
     // The primary key decides between creators of one id: the others insert nothing.
     const { rows } = await on(
       'create execution',
-      'insert into kitaru_executions (id, doc) values ($1, $2) on conflict (id) do nothing returning id',
-      [record.id, JSON.stringify(record)],
+      `insert into kitaru_executions (id, doc, created_ms) values ($1, $2, $3)
+       on conflict (id) do nothing returning id`,
+      [record.id, JSON.stringify(record), creationMs(record.id, record.createdAt)],
     );
     return rows.length > 0;
   }

@@ -33,6 +33,17 @@ export const MIGRATIONS: readonly string[] = [
      doc json not null,
      primary key (exec_id, wait_id)
    );`,
+  // Newest first by creation time, whatever the ids: created_ms is creation-order.ts's creationMs
+  // (the time in a generated id, else createdAt), worked out here for the rows there already.
+  `alter table kitaru_executions add column created_ms bigint;
+   update kitaru_executions set created_ms = case
+     when id ~ '^[0-9abcdefghjkmnpqrstvwxyz]{22}$' then (
+       select sum((strpos('0123456789abcdefghjkmnpqrstvwxyz', substr(id, i, 1)) - 1) * power(32, 10 - i))
+       from generate_series(1, 10) as i)::bigint
+     else round(extract(epoch from (doc->>'createdAt')::timestamptz) * 1000)::bigint
+   end;
+   alter table kitaru_executions alter column created_ms set not null;
+   create index kitaru_executions_newest on kitaru_executions (created_ms desc, id desc);`,
 ];
 
 /** The schema version this kitaru writes. */
