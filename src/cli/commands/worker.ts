@@ -58,6 +58,9 @@ export async function workerCommand(
   const say = (line: string) => io.err(`${new Date().toISOString()} ${line}`);
   // The store's idle connection does not hold the process open; the worker does, until it stops.
   const keepAlive = setInterval(() => {}, 1 << 30);
+  // Listening before the worker starts: a signal right after its first line (which says it has
+  // started) stops it as gracefully as a later one, instead of ending the process unhandled.
+  const interrupts = listen();
   try {
     const queue = await openQueue(db, (m) => say(`queue: ${m}`));
     const worker = await startWorker({
@@ -70,7 +73,6 @@ export async function workerCommand(
       ...(crontab ? { crontab } : {}),
       onEvent: say,
     });
-    const interrupts = listen();
     const signal = await interrupts.first;
     const running = worker.running.size;
     say(
@@ -81,11 +83,11 @@ export async function workerCommand(
       worker.stop(0).catch(() => {}); // the first stop reports any failure
     });
     await worker.stop(graceMs);
-    interrupts.dispose();
     await store.close?.();
     say('worker stopped');
     return { exitCode: signalExitCode(signal), document: { worker: { name: worker.name, signal } } };
   } finally {
+    interrupts.dispose();
     clearInterval(keepAlive);
   }
 }
