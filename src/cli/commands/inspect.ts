@@ -111,6 +111,14 @@ function waitsSection(io: CliIO, ex: Execution): string[] {
   return lines.length ? ['', io.color.bold('waits and sleeps'), ...lines] : [];
 }
 
+/** Who takes a queued execution up: a worker starts it, or resumes it in place (answered, handed back). */
+function queuedLine(ex: Execution): string {
+  const resumed = ex.resumes > 0 || ex.checkpoints.length > 0;
+  return resumed
+    ? 'queued: the workers resume it in place (its recorded calls and answers kept) when one is free'
+    : 'queued: a worker starts it when one is free';
+}
+
 /** `kitaru inspect <exec-id> [--attempts]`. Exit 0 whatever the execution's status. */
 export async function inspectCommand(
   io: CliIO,
@@ -137,6 +145,7 @@ export async function inspectCommand(
     out.push(table(headers, rows, io.color, io.width));
   }
   out.push(...waitsSection(io, ex));
+  if (ex.status === 'queued') out.push('', queuedLine(ex));
   if (ex.status === 'crashed') out.push('', `resume it in place: kitaru resume ${ex.id}`);
   if (ex.status === 'failed' || ex.status === 'crashed' || ex.status === 'cancelled') {
     out.push('', `replay it (completed calls are reused): ${replayCommand(ex.id, io.dir)}`);
