@@ -236,6 +236,19 @@ describe('queue mode: answered and resumed executions', () => {
     assert.equal(out.execution.output, 5);
   });
 
+  it('inspect lists a parked sleep once, sleeping, and says the workers resume it', async () => {
+    startWorker();
+    const started = kitaru(dir, ['run', 'nap.ts', '--queue', '--id', 'q-nap', '--args', '1', '--store', url]);
+    assert.equal(started.code, 0, started.stderr);
+    await until('q-nap', 'waiting');
+    const shown = kitaru(dir, ['inspect', 'q-nap', '--store', url]);
+    assert.equal(shown.code, 0, shown.stderr);
+    assert.equal(shown.stdout.match(/^sleep sleep:/gm)?.length, 1, shown.stdout);
+    assert.match(shown.stdout, /sleep sleep: sleeping until \S+; the workers resume it then/);
+    assert.doesNotMatch(shown.stdout, /kitaru resume/);
+    await until('q-nap', 'completed');
+  });
+
   it('replay --queue --wait exits 3 at a wait', async () => {
     startWorker();
     const source = kitaru(dir, [

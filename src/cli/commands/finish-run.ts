@@ -29,7 +29,7 @@ function printResult(io: CliIO, ex: ExecutionHead, ended: Counts): void {
     );
   }
   io.out(`status: ${paintStatus(ex.status, c)}`);
-  if (ex.status === 'waiting') io.out(waitLines(ex.id, ex.waits, io.dir, c).join('\n'));
+  if (ex.status === 'waiting') io.out(waitLines(ex.id, ex.waits, io.dir, c, ex.queue).join('\n'));
   if (ex.status === 'completed') io.out(`output: ${formatValue(ex.output, 2000)}`);
   if (ex.error) {
     io.out(
