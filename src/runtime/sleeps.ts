@@ -1,8 +1,8 @@
 import type { CallRecord } from '../store/types.js';
 import { isoTime } from './clock.js';
 import type { RunState } from './run-state.js';
-import { writeCall } from './store-writes.js';
 import { earlierStep, identifyStep, recordStep } from './step-records.js';
+import { writeCall } from './store-writes.js';
 import type { SleepRequest } from './types.js';
 import { never, reuseFromPlan, suspend } from './waits.js';
 
@@ -36,7 +36,7 @@ async function resolveSleep(run: RunState, record: CallRecord, request: SleepReq
 async function recordWoken(run: RunState, callId: string, wakeAt: string): Promise<void> {
   const stored = run.waitRecords.get(callId);
   const attempt = stored?.attempts[stored.attempts.length - 1];
-  if (!stored || stored.origin !== 'executed' || !attempt || attempt.endedAt >= wakeAt) return;
+  if (stored?.origin !== 'executed' || !attempt || attempt.endedAt >= wakeAt) return;
   const now = isoTime();
   attempt.endedAt = now < wakeAt ? wakeAt : now; // a timer may fire a millisecond early
   const written = writeCall(run, stored);
