@@ -13,7 +13,7 @@ import { awaitStopped } from './store/await-stop.js';
 import { resolveStore } from './store/drivers.js';
 import type { Store } from './store/store.js';
 import type { LogEntry } from './store/types.js';
-import type { Execution, ExecutionOf, ExecutionSummary } from './views.js';
+import { type Execution, type ExecutionOf, type ExecutionSummary, executionView } from './views.js';
 
 /** Options of `new KitaruClient()`. */
 export interface KitaruClientOptions {
@@ -181,8 +181,9 @@ export class KitaruClient {
           );
         }
         const execId = await store.resolveId(id);
-        await awaitStopped(store, execId, waitOptions);
-        return getExecution(store, execId, true);
+        // The record awaited, not a second read: that one may already show a resume under way.
+        const record = await awaitStopped(store, execId, waitOptions);
+        return executionView(record, await store.getCalls(execId), true);
       },
       logs: (id) => getLogs(store, id, true),
       input: async (id, waitId, value, inputOptions = {}) => {

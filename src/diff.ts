@@ -36,6 +36,7 @@ export interface ExecutionDiff {
 
 /** A call's running time: first attempt's start to last attempt's end; null if it did not run. */
 export function callDurationMs(c: CheckpointView): number | null {
+  if (c.sleep === 'sleeping' || c.sleep === 'interrupted') return null; // it has not slept its time
   const first = c.attempts[0];
   const last = c.attempts[c.attempts.length - 1];
   return first && last ? Date.parse(last.endedAt) - Date.parse(first.startedAt) : null;

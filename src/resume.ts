@@ -15,6 +15,14 @@ export function pendingWaitIds(record: ExecutionRecord): string[] {
 }
 
 /**
+ * Whether a queue-mode execution is queued to be resumed (answered, or asked to resume, and not yet
+ * taken up by a worker): it is still suspended at its waits, which a further answer may answer.
+ */
+export function queuedForResume(record: ExecutionRecord): boolean {
+  return record.queue === true && record.status === 'queued' && (record.waits ?? []).length > 0;
+}
+
+/**
  * Resumes a `waiting` or `crashed` execution in place, in this process: same id, the flow body
  * from the top, completed calls returning their recorded values, answered waits their answers.
  */
@@ -66,7 +74,9 @@ async function resumableRecord(store: Store, idOrPrefix: string): Promise<Execut
   if (status !== 'waiting' && status !== 'crashed') {
     throw new KitaruStateError(
       `execution ${id} is ${status}: only a waiting or crashed execution can be resumed. ` +
-        (status === 'running' ? 'Wait for it to stop first.' : `Replay it instead: kitaru replay ${id}.`),
+        (status === 'running' || status === 'queued'
+          ? 'Wait for it to stop first.'
+          : `Replay it instead: kitaru replay ${id}.`),
     );
   }
   return record;
@@ -86,7 +96,11 @@ export async function resumeOrQueue(
   idOrPrefix: string,
   observer?: RunObserver,
 ): Promise<Resumed> {
-  const record = await resumableRecord(store, idOrPrefix);
+  const id = await store.resolveId(idOrPrefix);
+  const queued = await store.getExecution(id);
+  // Its resume is queued already (another answer came first): the workers apply this one too.
+  if (queuedForResume(queued)) return { queued: id };
+  const record = await resumableRecord(store, id);
   if (!record.queue) return { handle: await startResume(store, record.id, observer) };
   // The queue loads only here: a project on a folder store never pays for it.
   const { enqueueResume } = await import('./queue/submit.js');
@@ -101,7 +115,8 @@ export interface InputOptions {
 }
 
 /**
- * Keeps an answer to a wait of a `waiting` execution, durably; the first answer wins. A wait that
+ * Keeps an answer to a wait of a `waiting` execution (or of a queue-mode one queued to resume from
+ * its waits), durably; the first answer wins. A wait that
  * is answered already, or (unless `early`) one that is not pending, is a `KitaruStateError`.
  * Resolves to the execution's full id.
  */
@@ -119,7 +134,7 @@ export async function giveInput(
   // at once may read it after the first one's resume has ended it).
   const answered = (await store.getCalls(id)).some((c) => c.id === waitId && c.status === 'completed');
   if (answered) throw alreadyAnswered(id, waitId, status);
-  if (status !== 'waiting') {
+  if (status !== 'waiting' && !queuedForResume(record)) {
     throw new KitaruStateError(
       `execution ${id} is ${status}, not waiting: there is nothing to answer.` +
         (status === 'crashed' ? ` Resume it first: kitaru resume ${id}.` : ''),

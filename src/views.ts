@@ -23,12 +23,34 @@ export interface CheckpointView
   /** A sleep's wake time, a wait's deadline (ISO), when there is one. */
   wakeAt: string | null;
   deadline: string | null;
+  /**
+   * Where a sleep is: `sleeping` (reached, not yet woken: held, or parked until its wake time),
+   * `slept` (woken; its attempt's times are the time it slept), `interrupted` (the execution ended
+   * before it woke); null for other calls.
+   */
+  sleep: SleepState | null;
   /** How a wait ended (`answer`, `default`, `timeout`); null for other calls. */
   resolution: 'answer' | 'default' | 'timeout' | null;
   /** The call's arguments, as an array. */
   input: unknown;
   output: unknown;
   attempts: AttemptView[];
+}
+
+/** Where a sleep is (see `CheckpointView.sleep`). */
+export type SleepState = 'sleeping' | 'slept' | 'interrupted';
+
+/**
+ * A sleep's record is written when it is reached (its wake time, so that nothing restarts it) and
+ * again when it wakes (its attempt ending then): one whose attempt ended before its wake time has
+ * not woken yet.
+ */
+export function sleepState(c: CallRecord, execution: ExecutionStatus): SleepState | null {
+  if (c.kind !== 'sleep') return null;
+  const endedAt = c.attempts[c.attempts.length - 1]?.endedAt;
+  if (c.origin !== 'executed' || !c.wakeAt || !endedAt || endedAt >= c.wakeAt) return 'slept';
+  if (execution === 'completed') return 'slept'; // recorded before sleeps recorded their waking
+  return execution === 'failed' || execution === 'cancelled' ? 'interrupted' : 'sleeping';
 }
 
 /** An execution without its calls, as `list` shows it. */
@@ -85,7 +107,7 @@ function attemptView(a: AttemptRecord): AttemptView {
 }
 
 /** A call as the client (`decode`) or the CLI's JSON (stored encoding) shows it. */
-export function checkpointView(c: CallRecord, decode: boolean): CheckpointView {
+export function checkpointView(c: CallRecord, decode: boolean, execution?: ExecutionStatus): CheckpointView {
   return {
     id: c.id,
     name: c.name,
@@ -97,6 +119,7 @@ export function checkpointView(c: CallRecord, decode: boolean): CheckpointView {
     kind: c.kind ?? 'checkpoint',
     wakeAt: c.wakeAt ?? null,
     deadline: c.deadline ?? null,
+    sleep: sleepState(c, execution ?? 'completed'),
     resolution: c.resolution ?? null,
     input: (decode ? decodeValue : keep)(c.input),
     output: (decode ? decodeValue : keep)(c.output),
@@ -134,5 +157,6 @@ export function summaryView(r: ExecutionSummaryRecord, decode: boolean): Executi
 
 /** A whole execution. */
 export function executionView(r: ExecutionRecord, calls: CallRecord[], decode: boolean): Execution {
-  return { ...headView(r, decode), checkpoints: calls.map((c) => checkpointView(c, decode)) };
+  const head = headView(r, decode);
+  return { ...head, checkpoints: calls.map((c) => checkpointView(c, decode, head.status)) };
 }

@@ -1,3 +1,5 @@
+import { hostname } from 'node:os';
+import { setTimeout as delay } from 'node:timers/promises';
 import { KitaruUsageError } from '../errors.js';
 import { existsError, type OnConflict } from '../runtime/caller-ids.js';
 import { newExecutionRecord } from '../runtime/execute-flow.js';
@@ -6,10 +8,13 @@ import type { ReplayPlan } from '../runtime/replay-plan.js';
 import type { FlowDef } from '../runtime/types.js';
 import { encodeValue } from '../serialization.js';
 import type { Database } from '../store/database.js';
+import { effectiveStatus } from '../store/liveness.js';
 import { loadPeer } from '../store/postgres/load-peer.js';
 import type { Store } from '../store/store.js';
+import type { ExecutionRecord } from '../store/types.js';
 import { createGraphileQueue, graphileJobSql } from './graphile-queue.js';
 import type { JobQueue } from './job-queue.js';
+import { createLeases } from './leases.js';
 import { QUEUE_MIGRATIONS, QUEUE_VERSION_TABLE } from './schema.js';
 
 /** Databases whose queue tables this process has brought up to date. */
@@ -115,11 +120,17 @@ export async function enqueueExecution(
   return execId;
 }
 
+/** How long a resume waits for the worker that suspended the execution to let go of it, in ms. */
+const LET_GO_MS = 5_000;
+
 /**
- * Queues a job that resumes a queue-mode execution (answered, or asked to resume): a worker takes
- * it up in place. The execution was queued, so the queue's tables and graphile-worker's schema are
- * there: the job is one statement on the store's connection, without loading graphile-worker or
- * opening its pool (an answer reaches an idle worker in milliseconds; see docs/performance.md).
+ * Queues the resume of a waiting (or crashed) queue-mode execution (answered, or asked to resume):
+ * recorded `queued` and its job queued in one transaction, under the execution's lease so that no
+ * worker or cancel changes it meanwhile; a worker takes it up in place. Whoever waits for the
+ * execution then waits for the resumed run. The execution was queued, so the queue's tables and
+ * graphile-worker's schema are there: the job is a statement on the store's connection, without
+ * loading graphile-worker or opening its pool (see docs/performance.md). Nothing is queued when
+ * the execution has moved on meanwhile (a worker took it up, a cancel ended it).
  */
 export async function enqueueResume(store: Store, execId: string): Promise<void> {
   if (!store.database) {
@@ -128,5 +139,26 @@ export async function enqueueResume(store: Store, execId: string): Promise<void>
     );
   }
   const db = await store.database();
-  await db.query('queue resume', `select ${graphileJobSql('$1')}`, [execId]);
+  const leases = createLeases(db, `resume:${hostname()}:${process.pid}`, LET_GO_MS, graphileJobSql);
+  for (const end = Date.now() + LET_GO_MS; ; await delay(25)) {
+    const token = await leases.claim(execId);
+    const resumable = isResumable(await store.getExecution(execId));
+    if (token) {
+      if (resumable) await leases.handBack(execId, token);
+      else await leases.release(execId, token);
+      return;
+    }
+    if (!resumable) return;
+    // Held still (the worker that suspended it has not let go yet, or a lost worker's lease has
+    // not lapsed): past the wait, a plain job, which a worker tries again until it can take it.
+    if (Date.now() >= end) {
+      await db.query('queue resume', `select ${graphileJobSql('$1')}`, [execId]);
+      return;
+    }
+  }
+}
+
+function isResumable(record: ExecutionRecord): boolean {
+  const status = effectiveStatus(record);
+  return status === 'waiting' || status === 'crashed';
 }

@@ -224,7 +224,8 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
 
   /** Says that the execution starts, or is resumed in place (then in its logs too). */
   async function announce(record: ExecutionRecord, calls: CallRecord[]): Promise<void> {
-    const resumed = calls.length > 0 || record.status !== 'queued';
+    // Queued with waits: its resume was queued (an answer), though it may have recorded no call yet.
+    const resumed = calls.length > 0 || record.status !== 'queued' || (record.waits ?? []).length > 0;
     if (resumed) {
       const text = `resumed in place by worker ${name} (${calls.filter((c) => c.status === 'completed').length} completed calls reused)`;
       await store.appendLogs(record.id, [{ at: new Date().toISOString(), stream: 'log', text }]);

@@ -2,6 +2,7 @@ import type { CallRecord } from '../store/types.js';
 import { isoTime } from './clock.js';
 import type { RunState } from './run-state.js';
 import { earlierStep, identifyStep, recordStep } from './step-records.js';
+import { writeCall } from './store-writes.js';
 import type { SleepRequest } from './types.js';
 import { never, reuseFromPlan, suspend } from './waits.js';
 
@@ -22,8 +23,24 @@ async function resolveSleep(run: RunState, record: CallRecord, request: SleepReq
   const forget = () => run.pending.delete(fixing);
   fixing.then(forget, forget);
   const wakeAt = await fixing;
-  if (wakeAt !== null) await holdUntil(run, record.id, wakeAt);
+  if (wakeAt === null) return null;
+  await holdUntil(run, record.id, wakeAt);
+  await recordWoken(run, record.id, wakeAt);
   return null;
+}
+
+/**
+ * Writes the sleep's record again once it has woken, its attempt ending now: the record written
+ * when it was reached ends then, before its wake time (readers show such a sleep as sleeping).
+ */
+async function recordWoken(run: RunState, callId: string, wakeAt: string): Promise<void> {
+  const stored = run.waitRecords.get(callId);
+  const attempt = stored?.attempts[stored.attempts.length - 1];
+  if (stored?.origin !== 'executed' || !attempt || attempt.endedAt >= wakeAt) return;
+  const now = isoTime();
+  attempt.endedAt = now < wakeAt ? wakeAt : now; // a timer may fire a millisecond early
+  const written = writeCall(run, stored);
+  if (written) await written;
 }
 
 /**

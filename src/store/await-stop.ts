@@ -27,8 +27,11 @@ export interface AwaitStopOptions {
   missingMs?: number;
   /** Longest time between two reads (ms): the store's notices wake the waiter sooner. @default 1000 */
   pollMs?: number;
-  /** Which statuses end the waiting. @default `hasStopped`: ended, waiting or crashed */
-  until?: (status: ExecutionStatus) => boolean;
+  /**
+   * Which statuses (of which records) end the waiting.
+   * @default `hasStopped`: ended, waiting or crashed
+   */
+  until?: (status: ExecutionStatus, record: ExecutionRecord) => boolean;
 }
 
 /**
@@ -50,7 +53,7 @@ export async function awaitStopped(
     // Asked for before the read, so a status written in between still wakes the waiter.
     const change = next(deadline - Date.now());
     const record = await readOrMissing(store, id, missingUntil);
-    if (record && until(effectiveStatus(record))) return record;
+    if (record && until(effectiveStatus(record), record)) return record;
     if (Date.now() >= deadline) throw timedOut(id, record, options.timeoutMs ?? 0);
     await change;
   }

@@ -91,6 +91,7 @@ describe('kitaru run', () => {
       'kind',
       'wakeAt',
       'deadline',
+      'sleep',
       'resolution',
       'input',
       'output',

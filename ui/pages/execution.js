@@ -208,7 +208,7 @@ function callsTableOf(calls, offset, selected, hrefOf) {
           h('td', { class: 'num' }, offset + i + 1),
           h('td', { class: 'mono' }, h('a', { href: hrefOf(c.id) }, c.id)),
           h('td', {}, c.type ?? ''),
-          h('td', {}, statusBadge(c.status)),
+          h('td', {}, statusBadge(c.sleep === 'sleeping' || c.sleep === 'interrupted' ? c.sleep : c.status)),
           h('td', { class: `origin-${c.origin}` }, c.origin),
           h('td', {}, c.reason ?? ''),
           h('td', { class: 'num' }, c.attempts),

@@ -1,11 +1,12 @@
 import { getExecution } from '../../queries.js';
 import { unusedOverridesWarning } from '../../replay.js';
+import { pendingWaitIds } from '../../resume.js';
 import type { ExecutionHandle } from '../../runtime/execute-flow.js';
 import type { RunObserver } from '../../runtime/observer.js';
 import { awaitStopped } from '../../store/await-stop.js';
 import { hasEnded } from '../../store/liveness.js';
 import type { Store } from '../../store/store.js';
-import type { ExecutionRecord } from '../../store/types.js';
+import type { ExecutionRecord, ExecutionStatus } from '../../store/types.js';
 import { headView } from '../../views.js';
 import type { CommandResult, JsonDocument } from '../command-result.js';
 import type { CliIO } from '../io.js';
@@ -28,7 +29,7 @@ function printResult(io: CliIO, ex: ExecutionHead, ended: Counts): void {
     );
   }
   io.out(`status: ${paintStatus(ex.status, c)}`);
-  if (ex.status === 'waiting') io.out(waitLines(ex.id, ex.waits, io.dir, c).join('\n'));
+  if (ex.status === 'waiting') io.out(waitLines(ex.id, ex.waits, io.dir, c, ex.queue).join('\n'));
   if (ex.status === 'completed') io.out(`output: ${formatValue(ex.output, 2000)}`);
   if (ex.error) {
     io.out(
@@ -147,7 +148,7 @@ export async function waitForQueued(
   let record: ExecutionRecord;
   try {
     // Woken by the store's notice of each status written (LISTEN/NOTIFY), not by polling.
-    record = await awaitStopped(store, execId, { signal, until: hasEnded });
+    record = await awaitStopped(store, execId, { signal, until: workersDone });
   } catch (err) {
     if (!signal.aborted) throw err;
     io.err(`stopped waiting; execution ${execId} goes on on its worker.`);
@@ -157,6 +158,14 @@ export async function waitForQueued(
   if (warning) io.err(io.color.yellow(`warning: ${warning}`));
   const { status, document } = await report(io, store, execId, () => countsOf(store, execId));
   return { exitCode: exitCodeOf(status), document };
+}
+
+/**
+ * Whether the workers are done with a queue-mode execution: it has ended, or it waits for an
+ * answer. One parked at a sleep (or queued to resume) is not: the workers take it up themselves.
+ */
+function workersDone(status: ExecutionStatus, record: ExecutionRecord): boolean {
+  return hasEnded(status) || (status === 'waiting' && pendingWaitIds(record).length > 0);
 }
 
 /** How an execution's calls ended, read back from the store (for one this process did not run). */

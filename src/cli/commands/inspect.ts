@@ -8,6 +8,7 @@ import {
   formatInput,
   formatValue,
   paintStatus,
+  parkedSleepHint,
   replayCommand,
   table,
   waitLines,
@@ -88,9 +89,20 @@ function attemptLines(io: CliIO, c: CheckpointView): string[] {
   return lines;
 }
 
+/** A sleep on one line: done, interrupted, or still sleeping (and who wakes it). */
+function sleepLine(io: CliIO, ex: Execution, c: CheckpointView): string {
+  const until = c.wakeAt ?? '-';
+  if (c.sleep === 'interrupted')
+    return `sleep ${c.id}: ${io.color.red('interrupted')} (it was to sleep until ${until})`;
+  if (c.sleep !== 'sleeping') return `sleep ${c.id}: slept until ${until}`;
+  const parked = ex.waits.some((w) => w.id === c.id);
+  const then = parked || ex.queue ? `; ${parkedSleepHint(ex.id, ex.queue)}` : '';
+  return `sleep ${c.id}: ${io.color.yellow('sleeping')} until ${until}${then}`;
+}
+
 /** A recorded wait or sleep on one line: its answer (and how it came), or its wake time. */
-function stepLine(io: CliIO, c: CheckpointView): string {
-  if (c.kind === 'sleep') return `sleep ${c.id}: until ${c.wakeAt ?? '-'}`;
+function stepLine(io: CliIO, ex: Execution, c: CheckpointView): string {
+  if (c.kind === 'sleep') return sleepLine(io, ex, c);
   const how =
     c.resolution === 'timeout'
       ? io.color.red('timed out')
@@ -103,12 +115,23 @@ function stepLine(io: CliIO, c: CheckpointView): string {
 
 /** The waits and sleeps of an execution: those recorded, then those it waits at, with the commands. */
 function waitsSection(io: CliIO, ex: Execution): string[] {
-  const steps = ex.checkpoints.filter((c) => c.kind !== 'checkpoint').map((c) => stepLine(io, c));
-  const pending = waitLines(ex.id, ex.waits, io.dir, io.color).map((l) =>
+  const steps = ex.checkpoints.filter((c) => c.kind !== 'checkpoint').map((c) => stepLine(io, ex, c));
+  // A parked sleep is recorded when reached: its line above says so already.
+  const recorded = new Set(ex.checkpoints.map((c) => c.id));
+  const waits = ex.waits.filter((w) => !(w.kind === 'sleep' && recorded.has(w.id)));
+  const pending = waitLines(ex.id, waits, io.dir, io.color, ex.queue).map((l) =>
     l.startsWith('wait ') ? l.replace(/^wait (\S+): /, `wait $1: ${io.color.yellow('pending')} `) : l,
   );
   const lines = [...steps, ...pending];
   return lines.length ? ['', io.color.bold('waits and sleeps'), ...lines] : [];
+}
+
+/** Who takes a queued execution up: a worker starts it, or resumes it in place (answered, handed back). */
+function queuedLine(ex: Execution): string {
+  const resumed = ex.resumes > 0 || ex.checkpoints.length > 0;
+  return resumed
+    ? 'queued: the workers resume it in place (its recorded calls and answers kept) when one is free'
+    : 'queued: a worker starts it when one is free';
 }
 
 /** `kitaru inspect <exec-id> [--attempts]`. Exit 0 whatever the execution's status. */
@@ -127,7 +150,7 @@ export async function inspectCommand(
     const rows = ex.checkpoints.map((c) => [
       c.id,
       c.type ?? (c.kind === 'checkpoint' ? '-' : c.kind),
-      paintStatus(c.status, io.color),
+      paintStatus(c.sleep === 'sleeping' || c.sleep === 'interrupted' ? c.sleep : c.status, io.color),
       origin(c),
       String(c.attempts.length),
       formatDuration(callDurationMs(c)),
@@ -137,6 +160,7 @@ export async function inspectCommand(
     out.push(table(headers, rows, io.color, io.width));
   }
   out.push(...waitsSection(io, ex));
+  if (ex.status === 'queued') out.push('', queuedLine(ex));
   if (ex.status === 'crashed') out.push('', `resume it in place: kitaru resume ${ex.id}`);
   if (ex.status === 'failed' || ex.status === 'crashed' || ex.status === 'cancelled') {
     out.push('', `replay it (completed calls are reused): ${replayCommand(ex.id, io.dir)}`);

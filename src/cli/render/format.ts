@@ -67,17 +67,23 @@ export function inputCommand(execId: string, waitId: string, dir: string | undef
   return `kitaru input ${execId} ${waitId} '<json>'${dir ? ` --dir ${JSON.stringify(dir)}` : ''}`;
 }
 
+/** Who takes a parked sleep up at its wake time: the workers (queue mode), or `kitaru resume`. */
+export function parkedSleepHint(execId: string, queue: boolean): string {
+  return queue ? 'the workers resume it then' : `resume it then: kitaru resume ${execId}`;
+}
+
 /** The lines that show what a waiting execution waits for, and the commands that answer it. */
 export function waitLines(
   execId: string,
   waits: readonly WaitInfo[],
   dir: string | undefined,
   color: ChalkInstance,
+  queue = false,
 ): string[] {
   const lines: string[] = [];
   for (const w of waits) {
     if (w.kind === 'sleep') {
-      lines.push(`sleep ${w.id}: until ${w.wakeAt}; resume it then: kitaru resume ${execId}`);
+      lines.push(`sleep ${w.id}: until ${w.wakeAt}; ${parkedSleepHint(execId, queue)}`);
       continue;
     }
     lines.push(
