@@ -144,7 +144,8 @@ export function headView(r: ExecutionRecord, decode: boolean): ExecutionHead {
     createdAt: r.createdAt,
     endedAt: r.endedAt,
     durationMs: ms(r.createdAt, r.endedAt),
-    waits: r.status === 'waiting' ? (r.waits ?? []) : [],
+    // Queued with waits: an answer queued its resume; the waits stay listed until a worker applies it.
+    waits: r.status === 'waiting' || r.status === 'queued' ? (r.waits ?? []) : [],
     resumes: r.resumes ?? 0,
     queue: r.queue === true,
   };

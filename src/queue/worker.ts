@@ -72,6 +72,15 @@ interface Claim {
   cancelling?: boolean;
 }
 
+/**
+ * Whether a worker taking up this execution resumes it, or starts it for the first time (queued,
+ * no call recorded, no wait reached). Queued with waits: its resume was queued by an answer,
+ * though it may have recorded no call yet.
+ */
+function isResume(record: ExecutionRecord, calls: CallRecord[]): boolean {
+  return calls.length > 0 || record.status !== 'queued' || (record.waits ?? []).length > 0;
+}
+
 /** Starts a worker: takes queued executions, runs them under a lease, resumes lapsed ones. */
 export async function startWorker(options: WorkerOptions): Promise<Worker> {
   const { store, queue } = options;
@@ -206,7 +215,7 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
         args: decodeValue(record.args) as unknown[],
         store,
         ...(plan ? { plan } : {}),
-        resume: { record, calls },
+        resume: { record, calls, counts: isResume(record, calls) },
         parkAfterMs,
         onAttemptStart: (call, attempt, startedAt) => leases.attemptStarted(execId, call, attempt, startedAt),
       });
@@ -224,8 +233,7 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
 
   /** Says that the execution starts, or is resumed in place (then in its logs too). */
   async function announce(record: ExecutionRecord, calls: CallRecord[]): Promise<void> {
-    // Queued with waits: its resume was queued (an answer), though it may have recorded no call yet.
-    const resumed = calls.length > 0 || record.status !== 'queued' || (record.waits ?? []).length > 0;
+    const resumed = isResume(record, calls);
     if (resumed) {
       const text = `resumed in place by worker ${name} (${calls.filter((c) => c.status === 'completed').length} completed calls reused)`;
       await store.appendLogs(record.id, [{ at: new Date().toISOString(), stream: 'log', text }]);

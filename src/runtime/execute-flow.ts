@@ -147,7 +147,7 @@ export function startExecution(def: FlowDef, options: StartOptions): ExecutionHa
   if (resume) {
     record.createdAt = resume.record.createdAt;
     record.flowAttempts = Math.max(1, resume.record.flowAttempts);
-    record.resumes = (resume.record.resumes ?? 0) + 1;
+    record.resumes = (resume.record.resumes ?? 0) + (resume.counts === false ? 0 : 1);
   }
   const live = liveExecution(run);
   // A cancelled run (its calls aborted) ends once the cancel has recorded it, never before.

@@ -55,7 +55,12 @@ export interface StartOptions {
    * Resume this recorded execution in place (a worker taking over from a lost one): same id, its
    * completed calls reused, its failed calls' attempts continued. Nothing new is created.
    */
-  resume?: { record: ExecutionRecord; calls: CallRecord[] };
+  resume?: {
+    record: ExecutionRecord;
+    calls: CallRecord[];
+    /** Whether this counts in the record's `resumes` (not a worker's first start). @default true */
+    counts?: boolean;
+  };
   /** Told before each attempt starts (a worker records attempts in flight with it). */
   onAttemptStart?: AttemptStartHook;
   /**

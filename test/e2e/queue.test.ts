@@ -105,8 +105,8 @@ function inspect(
   dir: string,
   url: string,
   id: string,
-): { status: string; output: number; checkpoints: Call[] } {
-  return json<{ execution: { status: string; output: number; checkpoints: Call[] } }>(
+): { status: string; output: number; resumes: number; checkpoints: Call[] } {
+  return json<{ execution: { status: string; output: number; resumes: number; checkpoints: Call[] } }>(
     kitaru(dir, ['inspect', id, '--json', '--store', url]),
   ).execution;
 }
@@ -163,7 +163,9 @@ describe('queue mode: kitaru run --queue and kitaru worker on PostgreSQL', () =>
     assert.equal(waited.code, 0, waited.stderr);
     assert.match(waited.stdout, /queued, waiting for a worker[\s\S]*status: completed\noutput: 212/);
     await waitAll(db, [ex.id], 'completed');
-    assert.equal(inspect(dir, url, ex.id).output, 211);
+    const done = inspect(dir, url, ex.id);
+    assert.equal(done.output, 211);
+    assert.equal(done.resumes, 0, 'a first start by a worker is not a resume');
     kill(worker.child, 'SIGTERM');
     const end = await worker.result;
     assert.equal(end.code, 143, worker.stderr);

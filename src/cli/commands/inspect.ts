@@ -118,7 +118,9 @@ function waitsSection(io: CliIO, ex: Execution): string[] {
   const steps = ex.checkpoints.filter((c) => c.kind !== 'checkpoint').map((c) => stepLine(io, ex, c));
   // A parked sleep is recorded when reached: its line above says so already.
   const recorded = new Set(ex.checkpoints.map((c) => c.id));
-  const waits = ex.waits.filter((w) => !(w.kind === 'sleep' && recorded.has(w.id)));
+  // Queued to resume: the workers apply the answers given (the queued line says so), nobody is asked.
+  const waits =
+    ex.status === 'queued' ? [] : ex.waits.filter((w) => !(w.kind === 'sleep' && recorded.has(w.id)));
   const pending = waitLines(ex.id, waits, io.dir, io.color, ex.queue).map((l) =>
     l.startsWith('wait ') ? l.replace(/^wait (\S+): /, `wait $1: ${io.color.yellow('pending')} `) : l,
   );
@@ -128,7 +130,7 @@ function waitsSection(io: CliIO, ex: Execution): string[] {
 
 /** Who takes a queued execution up: a worker starts it, or resumes it in place (answered, handed back). */
 function queuedLine(ex: Execution): string {
-  const resumed = ex.resumes > 0 || ex.checkpoints.length > 0;
+  const resumed = ex.resumes > 0 || ex.checkpoints.length > 0 || ex.waits.length > 0;
   return resumed
     ? 'queued: the workers resume it in place (its recorded calls and answers kept) when one is free'
     : 'queued: a worker starts it when one is free';
