@@ -1,9 +1,3 @@
-// kitaru's public entry. Bundled, its code moves into a chunk this file loads now, before the
-// loader registers tsx's hooks, and dist/index.js is left re-exporting it: a flow's
-// `import 'kitaru'` then loads only that small file through the hooks. With the code in
-// dist/index.js, tsx rewrote it (its dynamic imports) and gave it a source map, which Node parsed
-// at the first stack trace (every checkpoint() takes one): about 40 ms of CPU at each start.
-import '../index.js';
 import { runCli } from './program.js';
 
 /**
@@ -16,6 +10,12 @@ function exitWhenFlushed(code: number): void {
   process.exitCode = code;
   process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
 }
+
+// kitaru's public entry, loaded before the loader registers tsx's hooks: a flow's `import 'kitaru'`
+// then finds it loaded (one resolve through the hooks). Loaded after, through them, tsx rewrote it
+// (its dynamic imports) and gave it a source map, which Node parsed at the first stack trace
+// (every checkpoint() takes one): about 40 ms of CPU at each start.
+await import('../index.js');
 
 // The one place that ends the process.
 runCli(process.argv).then(exitWhenFlushed, (err) => {
