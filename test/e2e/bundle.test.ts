@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
-import { repo } from '../e2e-project.js';
+import { json, kitaru, makeProject, repo, write } from '../e2e-project.js';
 
 /** A built module and every module it imports statically (not `import()`), as one text. */
 function staticGraph(entry: string, seen = new Set<string>()): string {
@@ -38,4 +38,23 @@ describe('what the built package loads', () => {
       );
     });
   }
+});
+
+describe('what `kitaru run` loads before and after tsx', () => {
+  it("loads the public entry before tsx's hooks: a flow's import of kitaru is not rewritten by tsx", () => {
+    // Loaded after the hooks, tsx rewrites the entry's dynamic imports and gives it a source map,
+    // which Node parses at the first stack trace (checkpoint() takes one): a cost at every start.
+    const dir = makeProject();
+    write(dir, {
+      'probe.ts': `import { findSourceMap } from 'node:module';
+import { flow } from 'kitaru';
+export default flow(async function probe() {
+  return findSourceMap(import.meta.resolve('kitaru')) === undefined ? 'as built' : 'rewritten by tsx';
+});
+`,
+    });
+    const r = kitaru(dir, ['run', 'probe.ts', '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(json<{ execution: { output: unknown } }>(r).execution.output, 'as built');
+  });
 });

@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { stripVTControlCharacters } from 'node:util';
 import { APPROVAL_SCHEMA, bin, makeProject, write } from '../e2e-project.js';
+import { tempDir } from '../helpers.js';
 
 const FLOW = `import { checkpoint, flow } from 'kitaru';
 const slowStep = checkpoint(async function slowStep() { await new Promise((r) => setTimeout(r, 400)); return 1; });
@@ -20,11 +23,20 @@ export default flow(async function loop() {
 `;
 const FRAMES = /[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]/;
 
-/** Runs the CLI under a pseudo-terminal (util-linux `script`), returning everything it drew. */
-function onTerminal(cwd: string, args: string[]): string {
-  const env = { ...process.env };
+/**
+ * Runs the CLI under a pseudo-terminal (util-linux `script`), returning everything it drew.
+ * `nodeArgs` go to node before the CLI; `extraEnv` is added to the environment.
+ */
+function onTerminal(
+  cwd: string,
+  args: string[],
+  nodeArgs: string[] = [],
+  extraEnv: Record<string, string> = {},
+): string {
+  const env = { ...process.env, ...extraEnv };
   delete env.CI;
-  const command = `stty cols 100 rows 30; ${[process.execPath, bin, ...args].map((a) => `'${a}'`).join(' ')}`;
+  const argv = [process.execPath, ...nodeArgs, bin, ...args];
+  const command = `stty cols 100 rows 30; ${argv.map((a) => `'${a}'`).join(' ')}`;
   const r = spawnSync('script', ['-qec', command, '/dev/null'], {
     cwd,
     env,
@@ -44,6 +56,32 @@ describe('the spinner', () => {
     assert.match(screen, new RegExp(`${FRAMES.source} slowStep`));
     assert.match(screen, /status: completed/);
     assert.match(screen, /✓ slowStep \d+ms/, 'the call line is printed, not erased by the spinner');
+  });
+
+  it("is loaded before the flow file, not through tsx's hooks", () => {
+    // Hooks of the test's own, registered first, see every module load in order (tsx's hooks,
+    // registered later by kitaru, hand each load on to them).
+    write(dir, {
+      'record-loads.mjs': `import { register } from 'node:module';
+register('./load-hooks.mjs', import.meta.url);
+`,
+      'load-hooks.mjs': `import { appendFileSync } from 'node:fs';
+export async function load(url, context, nextLoad) {
+  appendFileSync(process.env.KITARU_TEST_LOADS, url + '\\n');
+  return nextLoad(url, context);
+}
+`,
+    });
+    const loads = join(tempDir('kitaru-loads-'), 'loads.txt');
+    const screen = onTerminal(dir, ['run', 'slow.ts'], ['--import', './record-loads.mjs'], {
+      KITARU_TEST_LOADS: loads,
+    });
+    assert.match(screen, FRAMES, 'a spinner was shown');
+    const urls = readFileSync(loads, 'utf8').trim().split('\n');
+    const ora = urls.findIndex((u) => /\/node_modules\/ora\/index\.js$/.test(u));
+    const flowFile = urls.findIndex((u) => u.endsWith('/slow.ts'));
+    assert.ok(ora >= 0 && flowFile >= 0, urls.join('\n'));
+    assert.ok(ora < flowFile, `ora loads after the flow file:\n${urls.join('\n')}`);
   });
 
   it('never shows with --json, nor without a terminal', () => {

@@ -4,7 +4,7 @@ import { argsCountWarning } from '../args-warning.js';
 import type { CommandResult } from '../command-result.js';
 import { type CliIO, storeOf } from '../io.js';
 import { idOptionsOf, parseFlowArgs, parseOverrides } from '../parse-input.js';
-import { createProgress } from '../render/progress.js';
+import { createProgress, loadSpinner } from '../render/progress.js';
 import type { Interrupts } from '../signals.js';
 import { announcing, finishRun } from './finish-run.js';
 import { queueAndReport } from './queued.js';
@@ -40,6 +40,7 @@ export async function replayCommand(
   if (options.from !== undefined) plan.from = options.from;
   const store = storeOf(io);
   const onWarning = (m: string) => io.err(io.color.yellow(`warning: ${m}`));
+  if (!options.queue) await loadSpinner(io);
   const prepared = await prepareReplay(store, id, plan, onWarning);
   const warning = given && argsCountWarning(prepared.def.name, prepared.def.fn, given);
   if (warning) onWarning(warning);

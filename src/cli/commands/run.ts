@@ -3,7 +3,7 @@ import { argsCountWarning } from '../args-warning.js';
 import type { CommandResult } from '../command-result.js';
 import { type CliIO, storeOf } from '../io.js';
 import { idOptionsOf, parseFlowArgs } from '../parse-input.js';
-import { createProgress } from '../render/progress.js';
+import { createProgress, loadSpinner } from '../render/progress.js';
 import type { Interrupts } from '../signals.js';
 import { announcing, finishRun } from './finish-run.js';
 import { queueAndReport } from './queued.js';
@@ -32,6 +32,7 @@ export async function runCommand(
 ): Promise<CommandResult> {
   const ids = idOptionsOf(options);
   const given = parseFlowArgs(options.args, options.argsFile);
+  if (!options.queue) await loadSpinner(io);
   const def = pickFlow(await loadFlowFile(file), options.flow);
   const warning = given && argsCountWarning(def.name, def.fn, given);
   if (warning) io.err(io.color.yellow(`warning: ${warning}`));

@@ -36,6 +36,17 @@ function runningText(running: Set<string>): string {
   return names.join(', ') + (running.size > 4 ? ` +${running.size - 4}` : '');
 }
 
+let spinnerLibrary: Promise<typeof import('ora')> | undefined;
+
+/**
+ * Loads the spinner library when `io` shows a spinner. A command that loads a flow file awaits it
+ * first: loaded after the loader registers tsx, ora and each module it imports would go through
+ * tsx's hooks, a round trip to their thread each (tens of ms at every run on a terminal).
+ */
+export async function loadSpinner(io: CliIO): Promise<void> {
+  if (io.spinner) await (spinnerLibrary ??= import('ora'));
+}
+
 /** Creates the progress reporter; in JSON mode it reports nothing. */
 export async function createProgress(io: CliIO, options: ProgressOptions = {}): Promise<Progress> {
   const ended = { reused: 0, overridden: 0, executed: 0 };
@@ -68,7 +79,7 @@ export async function createProgress(io: CliIO, options: ProgressOptions = {}): 
     if (!spinner.isSpinning) spinner.start();
   };
   if (io.spinner) {
-    const { default: ora } = await import('ora');
+    const { default: ora } = await (spinnerLibrary ??= import('ora'));
     spinner = ora({ stream: io.spinner.stream, discardStdin: false });
     // One timer for the whole run, not one per call: events only mark the spinner as stale.
     timer = setInterval(redraw, REDRAW_MS);
