@@ -1,4 +1,5 @@
 import { KitaruUsageError } from '../errors.js';
+import { existingSameStart } from '../runtime/attach.js';
 import { existsError, type OnConflict } from '../runtime/caller-ids.js';
 import { newExecutionRecord } from '../runtime/execute-flow.js';
 import { newExecutionId } from '../runtime/ids.js';
@@ -67,11 +68,15 @@ export interface Submission {
    * @default a generated id
    */
   id?: string;
+  /** When `id` exists: report that execution (`attach`), or refuse (`fail`). @default 'attach' */
+  onConflict?: OnConflict;
 }
 
 /**
  * Records a new execution as `queued` and queues its job, in one transaction; `created` is false
- * (and nothing is written or queued) when `id` names an execution that exists already.
+ * (and nothing is written or queued) when `id` names an execution that exists already and was
+ * started the same way. A `KitaruStateError` when it was started differently (another flow, other
+ * arguments, another replay), or with `onConflict: 'fail'`.
  */
 export async function submit(
   store: Store,
@@ -88,6 +93,10 @@ export async function submit(
     await tx.query('queue job', `select ${queue.jobSql('$1')}`, [execId]);
     return true;
   });
+  if (!created) {
+    if (what.onConflict === 'fail') throw existsError(execId);
+    await existingSameStart(store, record);
+  }
   return { execId, created };
 }
 
@@ -96,13 +105,10 @@ const submitQueues = new WeakMap<Database, Promise<JobQueue>>();
 
 /**
  * Queues an execution from code (`flow.enqueue`, `client.executions.enqueue`) and resolves to its
- * id. An id that exists resolves to that execution's id (`attach`), or is a `KitaruStateError`
- * (`fail`). The queue is made ready once per database, so that each later call is one transaction.
+ * id. An id that exists resolves to that execution's id (`attach`) when it was started the same
+ * way, and is a `KitaruStateError` otherwise (see `submit`). The queue is made ready once per database, so that each later call is one transaction.
  */
-export async function enqueueExecution(
-  store: Store,
-  what: Submission & { onConflict?: OnConflict },
-): Promise<string> {
+export async function enqueueExecution(store: Store, what: Submission): Promise<string> {
   const db = await queueDatabase(store, 'queue mode (enqueue)');
   let queue = submitQueues.get(db);
   if (!queue) {
@@ -110,9 +116,7 @@ export async function enqueueExecution(
     submitQueues.set(db, queue);
     queue.catch(() => submitQueues.delete(db));
   }
-  const { execId, created } = await submit(store, db, await queue, what);
-  if (!created && what.onConflict === 'fail') throw existsError(execId);
-  return execId;
+  return (await submit(store, db, await queue, what)).execId;
 }
 
 /**

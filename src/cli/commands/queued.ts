@@ -1,5 +1,5 @@
 import { getExecution } from '../../queries.js';
-import { existsError, type OnConflict } from '../../runtime/caller-ids.js';
+import type { OnConflict } from '../../runtime/caller-ids.js';
 import type { ReplayPlan } from '../../runtime/replay-plan.js';
 import type { FlowDef } from '../../runtime/types.js';
 import { effectiveStatus } from '../../store/liveness.js';
@@ -32,7 +32,6 @@ export async function queueAndReport(
     await queue.stop();
   }
   const { execId, created } = submitted;
-  if (!created && what.onConflict === 'fail') throw existsError(execId);
   // An id that exists: nothing is queued; that execution is reported as this one.
   const state = created ? 'queued' : `exists (${effectiveStatus(await store.getExecution(execId))})`;
   if (!wait) {
