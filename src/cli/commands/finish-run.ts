@@ -17,9 +17,9 @@ import { answerInline } from './ask-waits.js';
 type ExecutionHead = ReturnType<typeof headView>;
 type Counts = Progress['ended'];
 
-function printResult(io: CliIO, ex: ExecutionHead, ended: Counts): void {
+function printResult(io: CliIO, ex: ExecutionHead, ended: Counts | null): void {
   const c = io.color;
-  if (ex.replay) {
+  if (ended) {
     const total = ended.reused + ended.overridden + ended.executed;
     io.err(
       c.dim(
@@ -48,15 +48,15 @@ export async function report(
   io: CliIO,
   store: Store,
   execId: string,
-  ended: () => Promise<Counts> | Counts,
 ): Promise<{ status: string; document?: JsonDocument }> {
   if (io.json) {
     const execution = await getExecution(store, execId, false);
     return { status: execution.status, document: { execution } };
   }
-  // Text mode prints no calls: reading them back (thousands, perhaps) would be wasted.
+  // Text mode prints no calls: reading them back (thousands, perhaps) would be wasted; a replay's
+  // summary counts them from the store (waits, sleeps and the calls of earlier resumes included).
   const head = headView(await store.getExecution(execId), false);
-  printResult(io, head, await ended());
+  printResult(io, head, head.replay ? await countsOf(store, execId) : null);
   return { status: head.status };
 }
 
@@ -112,7 +112,6 @@ export async function finishRun(
   const cancelled = cancelExecutionsOn(interrupts).then(() => null);
   let outcome = await Promise.race([handle.done, cancelled]);
   progress.stop();
-  let last = progress;
   // An execution attached to (its id existed) is reported as it stands: it is not ours to answer.
   while (options.askWaits && outcome?.status === 'waiting' && !outcome.storeFailed && !outcome.attached) {
     const next = await answerInline(io, store, outcome, cancelled, Boolean(options.verbose));
@@ -121,14 +120,12 @@ export async function finishRun(
       if (interrupts.signal.aborted) outcome = null;
       break;
     }
-    last = next.progress;
     outcome = await Promise.race([next.handle.done, cancelled]);
-    last.stop();
+    next.progress.stop();
   }
   // A store that cannot write is not the flow's failure: say what the store said, exit 2.
   if (outcome?.storeFailed || outcome?.refused) throw outcome.cause;
-  const counts = outcome?.attached ? () => countsOf(store, handle.execId) : () => last.ended;
-  const { status, document } = await report(io, store, handle.execId, counts);
+  const { status, document } = await report(io, store, handle.execId);
   // Cancelled by a signal: the run may end (its calls aborted) before the signal's handler does.
   const signal = outcome === null || status === 'cancelled' ? signalOf(interrupts.signal) : null;
   return { exitCode: signal ? signalExitCode(signal) : exitCodeOf(status), document };
@@ -155,11 +152,11 @@ export async function waitForQueued(
   }
   const warning = unusedOverridesWarning(record.replay?.unusedOverrides ?? []);
   if (warning) io.err(io.color.yellow(`warning: ${warning}`));
-  const { status, document } = await report(io, store, execId, () => countsOf(store, execId));
+  const { status, document } = await report(io, store, execId);
   return { exitCode: exitCodeOf(status), document };
 }
 
-/** How an execution's calls ended, read back from the store (for one this process did not run). */
+/** How an execution's calls ended (checkpoints, waits and sleeps), read back from the store. */
 async function countsOf(store: Store, execId: string): Promise<Counts> {
   const ended = { reused: 0, overridden: 0, executed: 0 };
   for (const call of await store.getCalls(execId)) ended[call.origin]++;
