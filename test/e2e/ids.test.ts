@@ -154,9 +154,20 @@ describe('caller-chosen execution ids (folder store)', () => {
   it('bad ids and bad --on-conflict values: one line naming the rule, exit 2, nothing written', () => {
     const dir = makeProject();
     write(dir, { 'flow.ts': FLOW });
-    const bad = ['', 'a/b', 'a b', 'x'.repeat(101), '..', '.hidden', '01jx0000000000000000ab', 'é'];
+    const bad = [
+      '',
+      'a/b',
+      'a b',
+      'x'.repeat(101),
+      '..',
+      '.hidden',
+      '01jx0000000000000000ab',
+      'abcdefghijklmnopqrstuv', // 22 lowercase letters: the shape of a generated id, as documented
+      '-x', // an option to every command that takes an id
+      'é',
+    ];
     for (const id of bad) {
-      const r = kitaru(dir, ['run', 'flow.ts', '--id', id]);
+      const r = kitaru(dir, ['run', 'flow.ts', `--id=${id}`]);
       assert.equal(r.code, 2, `${id}: ${r.stderr}`);
       assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
       assert.match(r.stderr, /invalid execution id .*1 to 100 characters of A-Z a-z 0-9 \. _ : -/);
@@ -164,6 +175,14 @@ describe('caller-chosen execution ids (folder store)', () => {
     const conflict = kitaru(dir, ['run', 'flow.ts', '--id', 'ok-1', '--on-conflict', 'maybe']);
     assert.equal(conflict.code, 2);
     assert.match(conflict.stderr, /invalid on-conflict value "maybe": use attach .* or fail/);
+    for (const args of [
+      ['run', 'flow.ts', '--wait'],
+      ['replay', 'whatever', '--wait'],
+    ]) {
+      const w = kitaru(dir, args);
+      assert.equal(w.code, 2, w.stderr);
+      assert.match(w.stderr, /^kitaru: error: --wait goes with --queue/);
+    }
     const noId = kitaru(dir, ['run', 'flow.ts', '--on-conflict', 'fail']);
     assert.equal(noId.code, 2);
     assert.match(noId.stderr, /--on-conflict needs --id/);
