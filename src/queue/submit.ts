@@ -20,10 +20,19 @@ const migrated = new WeakMap<Database, Promise<void>>();
  * The database the store lives in, with the queue's tables ready; a usage error saying queue mode
  * needs a Postgres store when the store lives in none.
  */
-export async function queueDatabase(store: Store, what: string): Promise<Database> {
+export async function queueDatabase(
+  store: Store,
+  what: string,
+  from: 'cli' | 'code' = 'cli',
+): Promise<Database> {
   if (!store.database) {
+    // From code the store is the client's (or KITARU_STORE); on the command line, --store.
+    const how =
+      from === 'code'
+        ? "set KITARU_STORE=postgres://... or pass one (new KitaruClient({ store: 'postgres://...' }), myFlow.with({ store }))"
+        : 'give --store postgres://... or set KITARU_STORE';
     throw new KitaruUsageError(
-      `${what} needs a Postgres store: give --store postgres://... or set KITARU_STORE (the store here is the folder ${store.location}).`,
+      `${what} needs a Postgres store: ${how} (the store here is the folder ${store.location}).`,
     );
   }
   await loadPeer('graphile-worker'); // named before connecting, if it is missing
@@ -109,7 +118,7 @@ const submitQueues = new WeakMap<Database, Promise<JobQueue>>();
  * way, and is a `KitaruStateError` otherwise (see `submit`). The queue is made ready once per database, so that each later call is one transaction.
  */
 export async function enqueueExecution(store: Store, what: Submission): Promise<string> {
-  const db = await queueDatabase(store, 'queue mode (enqueue)');
+  const db = await queueDatabase(store, 'queue mode (enqueue)', 'code');
   let queue = submitQueues.get(db);
   if (!queue) {
     queue = openQueue(db, () => {});

@@ -270,7 +270,11 @@ describe('caller-chosen ids and waiting, from code (folder store)', () => {
       assert.equal(out.refused, 'KitaruStateError');
       assert.equal(out.badId, 'KitaruUsageError');
       assert.equal(out.enqueue[0], 'KitaruUsageError');
-      assert.match(out.enqueue[1], /queue mode \(enqueue\) needs a Postgres store/);
+      assert.match(
+        out.enqueue[1],
+        /queue mode \(enqueue\) needs a Postgres store: set KITARU_STORE=postgres:.*new KitaruClient\(\{ store: 'postgres:/,
+      );
+      assert.doesNotMatch(out.enqueue[1], /--store/);
       assert.equal(out.clientEnqueue, 'KitaruUsageError');
       assert.equal(out.waited, 'completed');
       assert.equal(out.timeout, 'KitaruTimeoutError');
