@@ -143,6 +143,21 @@ describe('caller-chosen ids and enqueue on PostgreSQL', () => {
     assert.match(waited.stdout, /execution pg-q · flow shout · exists \((queued|running|completed)\)/);
     assert.match(waited.stdout, /status: completed/);
     assert.equal(runs().length, 1, `the body ran once: ${runs()}`);
+    // Ended: reported as it stands, not "waiting for a worker".
+    const ended = kitaru(dir, [
+      'run',
+      'flow.ts',
+      '--args',
+      '"q"',
+      '--queue',
+      '--wait',
+      '--id',
+      'pg-q',
+      '--store',
+      url,
+    ]);
+    assert.equal(ended.code, 0, ended.stderr);
+    assert.match(ended.stdout, /execution pg-q · flow shout · exists \(completed\)\n/);
     const refused = kitaru(dir, [
       'run',
       'flow.ts',

@@ -137,6 +137,27 @@ describe('caller-chosen execution ids (folder store)', () => {
     assert.deepEqual(runs(dir), ['bob', 'bob'], 'the run and one replay: nothing else ran');
   });
 
+  it('attaching to a crashed execution says how to resume it; to a cancelled one, no "replay it after a fix"', async () => {
+    const dir = makeProject();
+    write(dir, { 'flow.ts': FLOW, 'wait.ts': WAITING });
+    const child = kitaruAsync(dir, ['run', 'flow.ts', '--args', '"a"', '--id', 'c-1'], { STEP_MS: '600000' });
+    const done = finished(child);
+    while (runs(dir).length === 0) await new Promise((r) => setTimeout(r, 20));
+    child.kill('SIGKILL');
+    await done;
+    const crashed = kitaru(dir, ['run', 'flow.ts', '--args', '"a"', '--id', 'c-1']);
+    assert.equal(crashed.code, 1, crashed.stderr);
+    assert.match(crashed.stdout, /status: crashed/);
+    assert.match(crashed.stderr, /its process is gone; resume it: kitaru resume c-1/);
+    assert.doesNotMatch(crashed.stderr, /after a fix/);
+
+    assert.equal(kitaru(dir, ['run', 'wait.ts', '--id', 'w-1']).code, 3);
+    assert.equal(kitaru(dir, ['cancel', 'w-1']).code, 0);
+    const cancelled = kitaru(dir, ['run', 'wait.ts', '--id', 'w-1']);
+    assert.match(cancelled.stdout, /status: cancelled/);
+    assert.doesNotMatch(cancelled.stderr, /after a fix, replay it/);
+  });
+
   it('--on-conflict fail refuses an id that exists: one line, exit 2, the execution untouched', () => {
     const dir = makeProject();
     write(dir, { 'flow.ts': FLOW });

@@ -39,7 +39,11 @@ function printResult(io: CliIO, ex: ExecutionHead, ended: Counts | null): void {
         `see every attempt: kitaru inspect ${ex.id} --attempts${io.dir ? ` --dir ${JSON.stringify(io.dir)}` : ''}`,
       ),
     );
-    io.err(c.dim(`after a fix, replay it: ${replayCommand(ex.id, io.dir)}`));
+    if (ex.status === 'failed') io.err(c.dim(`after a fix, replay it: ${replayCommand(ex.id, io.dir)}`));
+  }
+  if (ex.status === 'crashed') {
+    const dir = io.dir ? ` --dir ${JSON.stringify(io.dir)}` : '';
+    io.err(c.dim(`its process is gone; resume it: kitaru resume ${ex.id}${dir}`));
   }
 }
 
@@ -81,7 +85,8 @@ export function announcing(
     executionAttached(e) {
       if (io.json) return;
       io.out(`execution ${e.execId} · flow ${e.flowName}`);
-      io.err(io.color.dim(`execution ${e.execId} exists (${e.status}): waiting for it; nothing runs here.`));
+      const waiting = e.status === 'running' || e.status === 'queued' ? ' waiting for it;' : '';
+      io.err(io.color.dim(`execution ${e.execId} exists (${e.status}):${waiting} nothing runs here.`));
     },
   };
 }
