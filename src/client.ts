@@ -169,7 +169,7 @@ export class KitaruClient {
         const ids = checkIdOptions(rest);
         // The queue loads only here: a client that never queues never pays for it.
         const { enqueueExecution, queueDatabase } = await import('./queue/submit.js');
-        await queueDatabase(store, 'queue mode (enqueue)'); // before loading the file: the store is the mistake
+        await queueDatabase(store, 'queue mode (enqueue)', 'code'); // before loading the file: the store is the mistake
         const def = pickFlow(await loadFlowFile(file), flow);
         return enqueueExecution(store, { def, args, ...ids });
       },

@@ -111,3 +111,12 @@ export function idOptionsOf(options: { id?: string; onConflict?: string }): {
   }
   return checkIdOptions(options);
 }
+
+/** `--wait` without `--queue` is a mistake: a run in this process waits for its end anyway. */
+export function checkWaitOption(options: { queue?: boolean; wait?: boolean }): void {
+  if (options.wait && !options.queue) {
+    throw new KitaruUsageError(
+      '--wait goes with --queue: it waits for a worker to end the queued execution (without --queue, the command runs it and waits anyway).',
+    );
+  }
+}

@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { setTimeout as delay } from 'node:timers/promises';
 import { KitaruUsageError } from '../errors.js';
+import { existingSameStart } from '../runtime/attach.js';
 import { existsError, type OnConflict } from '../runtime/caller-ids.js';
 import { newExecutionRecord } from '../runtime/execute-flow.js';
 import { newExecutionId } from '../runtime/ids.js';
@@ -24,10 +25,19 @@ const migrated = new WeakMap<Database, Promise<void>>();
  * The database the store lives in, with the queue's tables ready; a usage error saying queue mode
  * needs a Postgres store when the store lives in none.
  */
-export async function queueDatabase(store: Store, what: string): Promise<Database> {
+export async function queueDatabase(
+  store: Store,
+  what: string,
+  from: 'cli' | 'code' = 'cli',
+): Promise<Database> {
   if (!store.database) {
+    // From code the store is the client's (or KITARU_STORE); on the command line, --store.
+    const how =
+      from === 'code'
+        ? "set KITARU_STORE=postgres://... or pass one (new KitaruClient({ store: 'postgres://...' }), myFlow.with({ store }))"
+        : 'give --store postgres://... or set KITARU_STORE';
     throw new KitaruUsageError(
-      `${what} needs a Postgres store: give --store postgres://... or set KITARU_STORE (the store here is the folder ${store.location}).`,
+      `${what} needs a Postgres store: ${how} (the store here is the folder ${store.location}).`,
     );
   }
   await loadPeer('graphile-worker'); // named before connecting, if it is missing
@@ -72,11 +82,15 @@ export interface Submission {
    * @default a generated id
    */
   id?: string;
+  /** When `id` exists: report that execution (`attach`), or refuse (`fail`). @default 'attach' */
+  onConflict?: OnConflict;
 }
 
 /**
  * Records a new execution as `queued` and queues its job, in one transaction; `created` is false
- * (and nothing is written or queued) when `id` names an execution that exists already.
+ * (and nothing is written or queued) when `id` names an execution that exists already and was
+ * started the same way. A `KitaruStateError` when it was started differently (another flow, other
+ * arguments, another replay), or with `onConflict: 'fail'`.
  */
 export async function submit(
   store: Store,
@@ -93,6 +107,10 @@ export async function submit(
     await tx.query('queue job', `select ${queue.jobSql('$1')}`, [execId]);
     return true;
   });
+  if (!created) {
+    if (what.onConflict === 'fail') throw existsError(execId);
+    await existingSameStart(store, record);
+  }
   return { execId, created };
 }
 
@@ -101,23 +119,18 @@ const submitQueues = new WeakMap<Database, Promise<JobQueue>>();
 
 /**
  * Queues an execution from code (`flow.enqueue`, `client.executions.enqueue`) and resolves to its
- * id. An id that exists resolves to that execution's id (`attach`), or is a `KitaruStateError`
- * (`fail`). The queue is made ready once per database, so that each later call is one transaction.
+ * id. An id that exists resolves to that execution's id (`attach`) when it was started the same
+ * way, and is a `KitaruStateError` otherwise (see `submit`). The queue is made ready once per database, so that each later call is one transaction.
  */
-export async function enqueueExecution(
-  store: Store,
-  what: Submission & { onConflict?: OnConflict },
-): Promise<string> {
-  const db = await queueDatabase(store, 'queue mode (enqueue)');
+export async function enqueueExecution(store: Store, what: Submission): Promise<string> {
+  const db = await queueDatabase(store, 'queue mode (enqueue)', 'code');
   let queue = submitQueues.get(db);
   if (!queue) {
     queue = openQueue(db, () => {});
     submitQueues.set(db, queue);
     queue.catch(() => submitQueues.delete(db));
   }
-  const { execId, created } = await submit(store, db, await queue, what);
-  if (!created && what.onConflict === 'fail') throw existsError(execId);
-  return execId;
+  return (await submit(store, db, await queue, what)).execId;
 }
 
 /** How long a resume waits for the worker that suspended the execution to let go of it, in ms. */

@@ -1,35 +1,47 @@
 import { type ErrorRecord, errorToRecord } from '../errors.js';
 import { decodeValue } from '../serialization.js';
 import { awaitStopped, effectiveStatusOf } from '../store/await-stop.js';
+import type { Store } from '../store/store.js';
+import type { ExecutionRecord } from '../store/types.js';
 import { existsError } from './caller-ids.js';
 import type { RunState } from './run-state.js';
-import type { ExecutionOutcome, FlowDef } from './types.js';
+import { checkSameStart } from './same-start.js';
+import type { ExecutionOutcome } from './types.js';
 
 /** How long an execution whose creation another process just won may take to become readable. */
 const CREATING_MS = 10_000;
 
 /**
+ * The execution an id names, once readable: one whose creation another process has just won may
+ * take a moment. A `KitaruStateError` when it was started differently (another flow, other
+ * arguments, another replay: see `startDifferences`): an id is an idempotency key.
+ */
+export async function existingSameStart(store: Store, wanted: ExecutionRecord): Promise<ExecutionRecord> {
+  const existing = await awaitStopped(store, wanted.id, { missingMs: CREATING_MS, until: () => true });
+  checkSameStart(existing, wanted);
+  return existing;
+}
+
+/**
  * The run's id names an execution that exists (another process created it first, or earlier):
  * nothing runs here. With `attach`, waits for that execution to stop and reports it as this run's
- * outcome; with `fail`, refuses with a `KitaruStateError`.
+ * outcome (refused when it was started differently); with `fail`, refuses with a `KitaruStateError`.
  */
 export async function attachTo(
   run: RunState,
-  def: FlowDef,
+  wanted: ExecutionRecord,
   onConflict: 'attach' | 'fail',
 ): Promise<ExecutionOutcome> {
   const { execId, store } = run;
-  if (onConflict === 'fail') {
-    const err = existsError(execId);
+  let first: ExecutionRecord;
+  try {
+    if (onConflict === 'fail') throw existsError(execId);
+    first = await existingSameStart(store, wanted);
+  } catch (err) {
     const error = errorToRecord(err);
     return { execId, status: 'failed', waits: [], value: undefined, error, cause: err, refused: true };
   }
-  const first = await store.getExecution(execId).catch(() => null);
-  run.observer.executionAttached?.({
-    execId,
-    flowName: first?.flow.name ?? def.name,
-    status: first ? effectiveStatusOf(first) : 'running',
-  });
+  run.observer.executionAttached?.({ execId, flowName: first.flow.name, status: effectiveStatusOf(first) });
   const record = await awaitStopped(store, execId, { missingMs: CREATING_MS });
   const status = effectiveStatusOf(record);
   const base = { execId, waits: [], value: undefined, cause: undefined, attached: true as const };

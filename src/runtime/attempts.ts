@@ -10,7 +10,13 @@ import { runInScope } from './state.js';
 import { writeCall } from './store-writes.js';
 import type { AttemptScope, CheckpointDef } from './types.js';
 
-/** The longest a run keeps the event loop waiting, in milliseconds. */
+/**
+ * The longest a run keeps the event loop waiting, in milliseconds: shorter would split the writes
+ * of a fan-out of slow synchronous calls into more groups (test/store/json-folder.test.ts), and a
+ * signal waits at most this long of CPU before it is seen. Two immediates make one turn
+ * that always passes the loop's poll phase, where signals are read: a call that follows one that
+ * ran in a poll-phase callback (an I/O completion) would otherwise go on to the check phase first.
+ */
 const YIELD_EVERY_MS = 50;
 
 /** One attempt as it ended: its record, and the value (completed) or error (failed). */
@@ -52,15 +58,17 @@ function cancelled(run: RunState, callId: string): KitaruCancelledError {
 }
 
 /**
- * Synchronous checkpoints and writes never leave the microtask queue: let the event loop turn now
- * and then, so that SIGINT/SIGTERM and timers are not held up by a long flow.
+ * Synchronous checkpoints and writes never leave the microtask queue: before a call starts, let
+ * the event loop turn when it last did more than 50 ms ago, so that a SIGINT/SIGTERM (or
+ * `kitaru cancel`) that came meanwhile is seen before the call runs, and timers are not held up.
  */
 function yieldNowAndThen(run: RunState): Promise<void> | undefined {
-  if (Date.now() - run.lastYield < YIELD_EVERY_MS) return undefined;
+  const now = Date.now();
+  if (now - run.lastYield < YIELD_EVERY_MS) return undefined;
   // Noted now, not once the turn is over: the other calls a fan-out starts meanwhile go on
   // together (one turn per period, and their records one group), not a turn each.
-  run.lastYield = Date.now();
-  return new Promise<void>((resolve) => setImmediate(resolve));
+  run.lastYield = now;
+  return new Promise<void>((resolve) => setImmediate(setImmediate, resolve));
 }
 
 /** Runs the checkpoint function once, in its own scope, and stores nothing yet. */

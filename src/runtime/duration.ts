@@ -18,3 +18,15 @@ export function parseDuration(value: unknown, what: string): number {
     `${what}: ${shown} is not a duration; give milliseconds (a number >= 0) or a string such as '500ms', '90s', '10m', '2h' or '3d'.`,
   );
 }
+
+/**
+ * Milliseconds of a duration given on the command line (`--older-than`, `--timeout`): there a bare
+ * number is refused, so the message names only what the command line takes.
+ */
+export function parseDurationOption(value: string, option: string): number {
+  const m = PATTERN.exec(value.trim());
+  if (m) return Number(m[1]) * (UNITS[m[2] as string] as number);
+  throw new KitaruUsageError(
+    `${option}: ${JSON.stringify(value)} is not a duration; give a number and a unit: 30d, 12h, 10m, 90s or 500ms.`,
+  );
+}

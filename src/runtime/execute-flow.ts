@@ -272,7 +272,7 @@ async function drive(
     if (!(await begin(run, def, record))) {
       // Another execution's: a signal here must not record it cancelled.
       state.live.delete(live);
-      return await attachTo(run, def, onConflict);
+      return await attachTo(run, record, onConflict);
     }
     created = true;
     if (run.closedAs) return run.closedAs; // cancelled before the body began: it never runs

@@ -89,6 +89,18 @@ export async function reuseFromPlan(
   run.waitRecords.set(record.id, record);
   const written = writeCall(run, record);
   if (written) await written;
+  run.observer.callEnded?.({
+    execId: run.execId,
+    callId: record.id,
+    name: record.name,
+    type: record.kind ?? null,
+    status: 'completed',
+    origin: record.origin,
+    reason: null,
+    attempts: 0,
+    durationMs: 0,
+    error: null,
+  });
   return { hit: true, value: decodeValue(record.output) };
 }
 

@@ -126,6 +126,13 @@ describe('kitaru cancel on a folder store', () => {
       assert.equal(c.code, 2, `${args.join(' ')}: ${c.stderr}`);
       assert.equal(c.stderr.trim().split('\n').length, 1, c.stderr);
     }
+    const zero = kitaru(dir, ['cancel', id, '--timeout', '0']);
+    assert.equal(zero.code, 2, zero.stderr);
+    assert.match(
+      zero.stderr,
+      /--timeout: "0" is not a duration; give a number and a unit: 30d, 12h, 10m, 90s or 500ms\./,
+    );
+    assert.doesNotMatch(zero.stderr, /milliseconds/);
     assert.equal(execution(kitaru(dir, ['inspect', id, '--json'])).status, 'waiting');
     const j = kitaru(dir, ['cancel', 'nope', '--json']);
     assert.equal(json<{ error: { type: string } }>(j).error.type, 'KitaruNotFoundError');

@@ -22,13 +22,22 @@ export default flow(async function shout(x: string) {
 });
 `;
 
+const WAIT_FLOW = `import { flow, wait } from 'kitaru';
+export default flow(async function asks() {
+  return wait({ name: 'ok' });
+});
+`;
+
 // Run with the store's URL as KITARU_STORE; prints one JSON line of what it saw.
 const CLIENT = `import { KitaruClient } from 'kitaru';
 import shout from './flow.ts';
+import wait from './wait.ts';
 const client = new KitaruClient();
 const out = {};
 out.first = await shout.with({ id: 'app-1' }).enqueue('q');
-out.second = await client.executions.enqueue('flow.ts', { args: ['other'], id: 'app-1' });
+out.second = await client.executions.enqueue('flow.ts', { args: ['q'], id: 'app-1' });
+out.otherArgs = await client.executions.enqueue('flow.ts', { args: ['other'], id: 'app-1' }).catch((e) => e.name);
+out.otherFlow = await wait.with({ id: 'app-1' }).enqueue().catch((e) => e.name);
 out.refused = await shout.with({ id: 'app-1', onConflict: 'fail' }).enqueue('z').catch((e) => e.name);
 out.queuedStatus = (await client.executions.get('app-1')).status;
 out.timeout = await client.executions.wait('app-1', { timeoutMs: 100 }).catch((e) => e.name);
@@ -45,7 +54,7 @@ const db = new pg.Client({ connectionString: url });
 await db.connect();
 after(() => db.end());
 const dir = makeProject();
-write(dir, { 'flow.ts': FLOW, 'client.ts': CLIENT, 'waiter.ts': WAITER });
+write(dir, { 'flow.ts': FLOW, 'wait.ts': WAIT_FLOW, 'client.ts': CLIENT, 'waiter.ts': WAITER });
 const tsx = import.meta.resolve('tsx');
 
 const runs = () =>
@@ -98,9 +107,9 @@ describe('caller-chosen ids and enqueue on PostgreSQL', () => {
   });
 
   it('16 processes queuing one id at once queue it once; a worker runs it once; --wait attaches', async () => {
-    const children = Array.from({ length: 16 }, (_, i) =>
+    const children = Array.from({ length: 16 }, () =>
       finished(
-        kitaruAsync(dir, ['run', 'flow.ts', '--queue', '--args', `"q${i}"`, '--id', 'pg-q', '--store', url]),
+        kitaruAsync(dir, ['run', 'flow.ts', '--queue', '--args', '"q"', '--id', 'pg-q', '--store', url]),
       ),
     );
     for (const r of await Promise.all(children)) {
@@ -112,11 +121,43 @@ describe('caller-chosen ids and enqueue on PostgreSQL', () => {
     );
     assert.equal(rows.length, 1, 'one job');
     startWorker();
-    const waited = kitaru(dir, ['run', 'flow.ts', '--queue', '--wait', '--id', 'pg-q', '--store', url]);
+    // Another flow or other arguments under that id: refused, nothing queued.
+    for (const args of [['flow.ts', '--args', '"other"'], ['wait.ts']]) {
+      const r = kitaru(dir, ['run', ...args, '--queue', '--id', 'pg-q', '--store', url]);
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stderr, /execution pg-q exists with another start \((arguments|flow) /);
+    }
+    const waited = kitaru(dir, [
+      'run',
+      'flow.ts',
+      '--args',
+      '"q"',
+      '--queue',
+      '--wait',
+      '--id',
+      'pg-q',
+      '--store',
+      url,
+    ]);
     assert.equal(waited.code, 0, waited.stderr);
     assert.match(waited.stdout, /execution pg-q · flow shout · exists \((queued|running|completed)\)/);
     assert.match(waited.stdout, /status: completed/);
     assert.equal(runs().length, 1, `the body ran once: ${runs()}`);
+    // Ended: reported as it stands, not "waiting for a worker".
+    const ended = kitaru(dir, [
+      'run',
+      'flow.ts',
+      '--args',
+      '"q"',
+      '--queue',
+      '--wait',
+      '--id',
+      'pg-q',
+      '--store',
+      url,
+    ]);
+    assert.equal(ended.code, 0, ended.stderr);
+    assert.match(ended.stdout, /execution pg-q · flow shout · exists \(completed\)\n/);
     const refused = kitaru(dir, [
       'run',
       'flow.ts',
@@ -144,6 +185,8 @@ describe('caller-chosen ids and enqueue on PostgreSQL', () => {
     assert.deepEqual(out, {
       first: 'app-1',
       second: 'app-1',
+      otherArgs: 'KitaruStateError',
+      otherFlow: 'KitaruStateError',
       refused: 'KitaruStateError',
       queuedStatus: 'queued',
       timeout: 'KitaruTimeoutError',

@@ -63,6 +63,12 @@ describe('kitaru gc', () => {
       [['--status', 'running'], /gc never deletes running executions/],
       [['--status', 'done'], /unknown status "done"/],
       [['--older-than', '3 weeks'], /"3 weeks" is not a duration/],
+      // The command line takes a number and a unit only: the message says so, not "milliseconds".
+      [
+        ['--older-than', '0'],
+        /--older-than: "0" is not a duration; give a number and a unit: 30d, 12h, 10m, 90s or 500ms\.$/m,
+      ],
+      [['--older-than', '1000'], /--older-than: "1000" is not a duration; give a number and a unit/],
       [['--keep-last', '-1'], /--keep-last must be a whole number >= 0, got "-1"/],
       [['--keep-last', 'x', '--dry-run'], /--keep-last must be a whole number/],
     ] as const) {

@@ -68,7 +68,7 @@ describe('caller-chosen execution ids (folder store)', () => {
     write(dir, { 'flow.ts': FLOW, 'wait.ts': WAITING });
     const first = kitaru(dir, ['run', 'flow.ts', '--args', '"boom"', '--id', 'order-7']);
     assert.equal(first.code, 1, first.stderr);
-    const again = kitaru(dir, ['run', 'flow.ts', '--args', '"other"', '--id', 'order-7']);
+    const again = kitaru(dir, ['run', 'flow.ts', '--args', '"boom"', '--id', 'order-7']);
     assert.equal(again.code, 1, again.stderr);
     assert.equal(execIdOf(again), 'order-7');
     assert.match(again.stdout, /status: failed/);
@@ -81,6 +81,81 @@ describe('caller-chosen execution ids (folder store)', () => {
     const attached = kitaru(dir, ['run', 'wait.ts', '--id', 'ask-1', '--json']);
     assert.equal(attached.code, 3, attached.stderr);
     assert.equal(json<Doc>(attached).execution.status, 'waiting');
+  });
+
+  it('an id started again with another flow, other arguments or another replay is refused: one line, exit 2', () => {
+    const dir = makeProject();
+    write(dir, { 'flow.ts': FLOW, 'wait.ts': WAITING, 'sub/flow.ts': FLOW });
+    assert.equal(kitaru(dir, ['run', 'flow.ts', '--args', '"bob"', '--id', 'x']).code, 0);
+    const refusals: [string[], RegExp][] = [
+      [['run', 'wait.ts', '--id', 'x'], /flow shout \(flow\.ts\), not approve \(wait\.ts\)/],
+      [
+        ['run', 'sub/flow.ts', '--args', '"bob"', '--id', 'x'],
+        /flow shout \(flow\.ts\), not shout \(sub\/flow\.ts\)/,
+      ],
+      [['run', 'flow.ts', '--args', '"alice"', '--id', 'x'], /arguments \["bob"\], not \["alice"\]/],
+      [['run', 'flow.ts', '--id', 'x'], /arguments \["bob"\], not \[\]/],
+      [['replay', 'x', '--id', 'x'], /a run, not a replay of x/],
+    ];
+    for (const [args, why] of refusals) {
+      const r = kitaru(dir, args);
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.stdout}${r.stderr}`);
+      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+      assert.match(r.stderr, /execution x exists with another start \(/);
+      assert.match(r.stderr, why);
+      assert.match(r.stderr, /Choose another id/);
+      assert.equal(r.stdout, '');
+    }
+    const j = kitaru(dir, ['run', 'wait.ts', '--id', 'x', '--json']);
+    assert.equal(j.code, 2);
+    assert.equal(json<{ error: { type: string } }>(j).error.type, 'KitaruStateError');
+    // The same start attaches, whatever the way its arguments are written.
+    const same = kitaru(dir, ['run', 'flow.ts', '--args', '["bob"]', '--id', 'x']);
+    assert.equal(same.code, 0, same.stderr);
+    assert.deepEqual(runs(dir), ['bob']);
+
+    // A replay: its source and options (--from, overrides, --args) are part of the start.
+    assert.equal(kitaru(dir, ['replay', 'x', '--from', 'step', '--id', 'x-r']).code, 0);
+    const replays: [string[], RegExp][] = [
+      [['replay', 'x', '--id', 'x-r'], /a replay of x from step, not a replay of x\)/],
+      [
+        ['replay', 'x', '--from', 'step', '--override', 'checkpoint.step="Z"', '--id', 'x-r'],
+        /with overrides/,
+      ],
+      [
+        ['replay', 'x', '--from', 'step', '--args', '"eve"', '--id', 'x-r'],
+        /arguments \["bob"\], not \["eve"\]/,
+      ],
+      [['run', 'flow.ts', '--args', '"bob"', '--id', 'x-r'], /a replay of x from step, not a run/],
+    ];
+    for (const [args, why] of replays) {
+      const r = kitaru(dir, args);
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.stdout}${r.stderr}`);
+      assert.match(r.stderr, why);
+    }
+    assert.equal(kitaru(dir, ['replay', 'x', '--from', 'step', '--id', 'x-r']).code, 0);
+    assert.deepEqual(runs(dir), ['bob', 'bob'], 'the run and one replay: nothing else ran');
+  });
+
+  it('attaching to a crashed execution says how to resume it; to a cancelled one, no "replay it after a fix"', async () => {
+    const dir = makeProject();
+    write(dir, { 'flow.ts': FLOW, 'wait.ts': WAITING });
+    const child = kitaruAsync(dir, ['run', 'flow.ts', '--args', '"a"', '--id', 'c-1'], { STEP_MS: '600000' });
+    const done = finished(child);
+    while (runs(dir).length === 0) await new Promise((r) => setTimeout(r, 20));
+    child.kill('SIGKILL');
+    await done;
+    const crashed = kitaru(dir, ['run', 'flow.ts', '--args', '"a"', '--id', 'c-1']);
+    assert.equal(crashed.code, 1, crashed.stderr);
+    assert.match(crashed.stdout, /status: crashed/);
+    assert.match(crashed.stderr, /its process is gone; resume it: kitaru resume c-1/);
+    assert.doesNotMatch(crashed.stderr, /after a fix/);
+
+    assert.equal(kitaru(dir, ['run', 'wait.ts', '--id', 'w-1']).code, 3);
+    assert.equal(kitaru(dir, ['cancel', 'w-1']).code, 0);
+    const cancelled = kitaru(dir, ['run', 'wait.ts', '--id', 'w-1']);
+    assert.match(cancelled.stdout, /status: cancelled/);
+    assert.doesNotMatch(cancelled.stderr, /after a fix, replay it/);
   });
 
   it('--on-conflict fail refuses an id that exists: one line, exit 2, the execution untouched', () => {
@@ -100,9 +175,20 @@ describe('caller-chosen execution ids (folder store)', () => {
   it('bad ids and bad --on-conflict values: one line naming the rule, exit 2, nothing written', () => {
     const dir = makeProject();
     write(dir, { 'flow.ts': FLOW });
-    const bad = ['', 'a/b', 'a b', 'x'.repeat(101), '..', '.hidden', '01jx0000000000000000ab', 'é'];
+    const bad = [
+      '',
+      'a/b',
+      'a b',
+      'x'.repeat(101),
+      '..',
+      '.hidden',
+      '01jx0000000000000000ab',
+      'abcdefghijklmnopqrstuv', // 22 lowercase letters: the shape of a generated id, as documented
+      '-x', // an option to every command that takes an id
+      'é',
+    ];
     for (const id of bad) {
-      const r = kitaru(dir, ['run', 'flow.ts', '--id', id]);
+      const r = kitaru(dir, ['run', 'flow.ts', `--id=${id}`]);
       assert.equal(r.code, 2, `${id}: ${r.stderr}`);
       assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
       assert.match(r.stderr, /invalid execution id .*1 to 100 characters of A-Z a-z 0-9 \. _ : -/);
@@ -110,6 +196,14 @@ describe('caller-chosen execution ids (folder store)', () => {
     const conflict = kitaru(dir, ['run', 'flow.ts', '--id', 'ok-1', '--on-conflict', 'maybe']);
     assert.equal(conflict.code, 2);
     assert.match(conflict.stderr, /invalid on-conflict value "maybe": use attach .* or fail/);
+    for (const args of [
+      ['run', 'flow.ts', '--wait'],
+      ['replay', 'whatever', '--wait'],
+    ]) {
+      const w = kitaru(dir, args);
+      assert.equal(w.code, 2, w.stderr);
+      assert.match(w.stderr, /^kitaru: error: --wait goes with --queue/);
+    }
     const noId = kitaru(dir, ['run', 'flow.ts', '--on-conflict', 'fail']);
     assert.equal(noId.code, 2);
     assert.match(noId.stderr, /--on-conflict needs --id/);
@@ -173,7 +267,8 @@ const client = new KitaruClient();
 const out = {};
 const started = shout.with({ id: 'lib-1' }).run('x');
 out.run = [started.execId, await started.wait()];
-out.attached = await shout.with({ id: 'lib-1' }).run('y').wait();
+out.attached = await shout.with({ id: 'lib-1' }).run('x').wait();
+out.otherArgs = await shout.with({ id: 'lib-1' }).run('y').wait().catch((e) => [e.name, e.message]);
 out.refused = await shout.with({ id: 'lib-1', onConflict: 'fail' }).run('z').wait().catch((e) => e.name);
 out.badId = (() => { try { shout.with({ id: 'no way' }); } catch (e) { return e.name; } })();
 out.enqueue = await shout.enqueue('q').catch((e) => [e.name, e.message]);
@@ -212,10 +307,19 @@ describe('caller-chosen ids and waiting, from code (folder store)', () => {
       const out = JSON.parse(r.stdout.trim().split('\n').at(-1) as string);
       assert.deepEqual(out.run, ['lib-1', 'X']);
       assert.equal(out.attached, 'X');
+      assert.equal(out.otherArgs[0], 'KitaruStateError');
+      assert.match(
+        out.otherArgs[1],
+        /execution lib-1 exists with another start \(arguments \["x"\], not \["y"\]\)/,
+      );
       assert.equal(out.refused, 'KitaruStateError');
       assert.equal(out.badId, 'KitaruUsageError');
       assert.equal(out.enqueue[0], 'KitaruUsageError');
-      assert.match(out.enqueue[1], /queue mode \(enqueue\) needs a Postgres store/);
+      assert.match(
+        out.enqueue[1],
+        /queue mode \(enqueue\) needs a Postgres store: set KITARU_STORE=postgres:.*new KitaruClient\(\{ store: 'postgres:/,
+      );
+      assert.doesNotMatch(out.enqueue[1], /--store/);
       assert.equal(out.clientEnqueue, 'KitaruUsageError');
       assert.equal(out.waited, 'completed');
       assert.equal(out.timeout, 'KitaruTimeoutError');

@@ -7,6 +7,7 @@ import { execIdOf, finished, json, kitaru, kitaruAsync, makeProject, write } fro
 import { delay } from '../helpers.js';
 
 const FLOWS = `import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { checkpoint, flow } from 'kitaru';
 const step = checkpoint(async function step(i: number) {
   await new Promise((r) => setTimeout(r, Number(process.env.STEP_MS ?? 2)));
@@ -38,6 +39,26 @@ export const mixed = flow(async function mixed(n: number) {
   const wide = await fanned.map(Array.from({ length: n }, (_, i) => i));
   for (let i = 0; i < 5; i++) sum += await step(i);
   return [sum, wide.reduce((a, b) => a + b, 0)];
+});
+// Spins (no turn of the event loop) until the test writes 'go'; 'spinning' says it has begun.
+const spin = (label: string) => {
+  writeFileSync('spinning', label);
+  while (!existsSync('go')) {}
+  // Longer than the runtime's few ms between turns, however soon 'go' came.
+  for (const end = Date.now() + 100; Date.now() < end; ) {}
+  return label;
+};
+const busySync = checkpoint(function busySync() { return spin('sync'); });
+const busyAsync = checkpoint(async function busyAsync() {
+  // Goes on from an I/O completion (the loop's poll phase, where signals are read): the turn
+  // before the next call must come round to that phase again.
+  await readFile('flows.ts');
+  return spin('async');
+});
+const after = checkpoint(function after() { writeFileSync('after', 'ran'); return 'after'; });
+export const spinning = flow(async function spinning(kind: string) {
+  await (kind === 'sync' ? busySync() : busyAsync());
+  return after();
 });
 export const stuck = flow(async function stuck() {
   const a = await step(3);
@@ -136,6 +157,36 @@ describe('signals during a flow of synchronous checkpoints', () => {
     assert.equal(ex.status, 'cancelled');
     assert.ok(ex.checkpoints.length > 0 && ex.checkpoints.length < 200_000, `${ex.checkpoints.length} calls`);
   });
+});
+
+describe('a signal while a checkpoint keeps the event loop busy', () => {
+  for (const kind of ['sync', 'async']) {
+    it(`is seen before the next call starts (${kind} checkpoint): cancelled, exit 130, the next call never runs`, async () => {
+      const dir = project();
+      const child = kitaruAsync(dir, [
+        'run',
+        'flows.ts',
+        '--flow',
+        'spinning',
+        '--args',
+        JSON.stringify(kind),
+        '--json',
+      ]);
+      const done = finished(child);
+      await waitFor(join(dir, 'spinning'));
+      child.kill('SIGINT'); // pending for the process before the checkpoint ends
+      writeFileSync(join(dir, 'go'), '');
+      const r = await done;
+      assert.equal(r.code, 130, r.stderr);
+      const ex = json<{ execution: Ex }>(r).execution;
+      assert.equal(ex.status, 'cancelled');
+      assert.equal(existsSync(join(dir, 'after')), false, 'the next call ran');
+      assert.deepEqual(
+        ex.checkpoints.map((c) => c.id),
+        [kind === 'sync' ? 'busySync' : 'busyAsync'],
+      );
+    });
+  }
 });
 
 describe('a run killed with SIGKILL', () => {

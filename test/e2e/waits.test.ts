@@ -240,6 +240,11 @@ export default flow(async function two() {
       ],
     );
 
+    // The summary counts the wait by its origin like the checkpoints around it.
+    const text = kitaru(dir, ['replay', id, '--override', 'wait.approval={"ok":false}']);
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(text.stderr, /reused 2, overridden 1, executed 0 of 3 calls/);
+
     const refused = kitaru(dir, ['replay', id, '--overrides', '{"wait.approval": {"ok": "yes"}}']);
     assert.equal(refused.code, 3, refused.stderr);
     assert.match(refused.stdout, /status: waiting/);
@@ -248,7 +253,11 @@ export default flow(async function two() {
     assert.equal(from.code, 3, from.stderr);
     const replayId = execIdOf(from);
     assert.ok(from.stdout.includes(`kitaru input ${replayId} approval '<json>'`), from.stdout);
-    const answered = kitaru(dir, ['input', replayId, 'approval', '{"ok":false}', '--json']);
+    // Answered and resumed in another process: the summary counts the whole replay, not the resume.
+    const answeredText = kitaru(dir, ['input', replayId, 'approval', '{"ok":false}']);
+    assert.equal(answeredText.code, 0, answeredText.stderr);
+    assert.match(answeredText.stderr, /reused 1, overridden 0, executed 2 of 3 calls/);
+    const answered = kitaru(dir, ['inspect', replayId, '--json']);
     assert.equal(answered.code, 0, answered.stderr);
     assert.deepEqual(json<{ execution: { output: unknown } }>(answered).execution.output, {
       a: 2,

@@ -1,6 +1,6 @@
 import { cancelExecution } from '../../cancel.js';
 import { getExecution } from '../../queries.js';
-import { parseDuration } from '../../runtime/duration.js';
+import { parseDurationOption } from '../../runtime/duration.js';
 import type { CommandResult } from '../command-result.js';
 import { type CliIO, storeOf } from '../io.js';
 
@@ -19,7 +19,7 @@ export async function cancelCommand(
   id: string,
   options: CancelCommandOptions,
 ): Promise<CommandResult> {
-  const timeoutMs = parseDuration(options.timeout, '--timeout');
+  const timeoutMs = parseDurationOption(options.timeout, '--timeout');
   const store = storeOf(io);
   const { execId, was } = await cancelExecution(store, id, { timeoutMs });
   const execution = await getExecution(store, execId, false);

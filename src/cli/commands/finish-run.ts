@@ -18,9 +18,9 @@ import { answerInline } from './ask-waits.js';
 type ExecutionHead = ReturnType<typeof headView>;
 type Counts = Progress['ended'];
 
-function printResult(io: CliIO, ex: ExecutionHead, ended: Counts): void {
+function printResult(io: CliIO, ex: ExecutionHead, ended: Counts | null): void {
   const c = io.color;
-  if (ex.replay) {
+  if (ended) {
     const total = ended.reused + ended.overridden + ended.executed;
     io.err(
       c.dim(
@@ -40,7 +40,11 @@ function printResult(io: CliIO, ex: ExecutionHead, ended: Counts): void {
         `see every attempt: kitaru inspect ${ex.id} --attempts${io.dir ? ` --dir ${JSON.stringify(io.dir)}` : ''}`,
       ),
     );
-    io.err(c.dim(`after a fix, replay it: ${replayCommand(ex.id, io.dir)}`));
+    if (ex.status === 'failed') io.err(c.dim(`after a fix, replay it: ${replayCommand(ex.id, io.dir)}`));
+  }
+  if (ex.status === 'crashed') {
+    const dir = io.dir ? ` --dir ${JSON.stringify(io.dir)}` : '';
+    io.err(c.dim(`its process is gone; resume it: kitaru resume ${ex.id}${dir}`));
   }
 }
 
@@ -49,15 +53,15 @@ export async function report(
   io: CliIO,
   store: Store,
   execId: string,
-  ended: () => Promise<Counts> | Counts,
 ): Promise<{ status: string; document?: JsonDocument }> {
   if (io.json) {
     const execution = await getExecution(store, execId, false);
     return { status: execution.status, document: { execution } };
   }
-  // Text mode prints no calls: reading them back (thousands, perhaps) would be wasted.
+  // Text mode prints no calls: reading them back (thousands, perhaps) would be wasted; a replay's
+  // summary counts them from the store (waits, sleeps and the calls of earlier resumes included).
   const head = headView(await store.getExecution(execId), false);
-  printResult(io, head, await ended());
+  printResult(io, head, head.replay ? await countsOf(store, execId) : null);
   return { status: head.status };
 }
 
@@ -82,7 +86,8 @@ export function announcing(
     executionAttached(e) {
       if (io.json) return;
       io.out(`execution ${e.execId} · flow ${e.flowName}`);
-      io.err(io.color.dim(`execution ${e.execId} exists (${e.status}): waiting for it; nothing runs here.`));
+      const waiting = e.status === 'running' || e.status === 'queued' ? ' waiting for it;' : '';
+      io.err(io.color.dim(`execution ${e.execId} exists (${e.status}):${waiting} nothing runs here.`));
     },
   };
 }
@@ -113,7 +118,6 @@ export async function finishRun(
   const cancelled = cancelExecutionsOn(interrupts).then(() => null);
   let outcome = await Promise.race([handle.done, cancelled]);
   progress.stop();
-  let last = progress;
   // An execution attached to (its id existed) is reported as it stands: it is not ours to answer.
   while (options.askWaits && outcome?.status === 'waiting' && !outcome.storeFailed && !outcome.attached) {
     const next = await answerInline(io, store, outcome, cancelled, Boolean(options.verbose));
@@ -122,14 +126,12 @@ export async function finishRun(
       if (interrupts.signal.aborted) outcome = null;
       break;
     }
-    last = next.progress;
     outcome = await Promise.race([next.handle.done, cancelled]);
-    last.stop();
+    next.progress.stop();
   }
   // A store that cannot write is not the flow's failure: say what the store said, exit 2.
   if (outcome?.storeFailed || outcome?.refused) throw outcome.cause;
-  const counts = outcome?.attached ? () => countsOf(store, handle.execId) : () => last.ended;
-  const { status, document } = await report(io, store, handle.execId, counts);
+  const { status, document } = await report(io, store, handle.execId);
   // Cancelled by a signal: the run may end (its calls aborted) before the signal's handler does.
   const signal = outcome === null || status === 'cancelled' ? signalOf(interrupts.signal) : null;
   return { exitCode: signal ? signalExitCode(signal) : exitCodeOf(status), document };
@@ -156,7 +158,7 @@ export async function waitForQueued(
   }
   const warning = unusedOverridesWarning(record.replay?.unusedOverrides ?? []);
   if (warning) io.err(io.color.yellow(`warning: ${warning}`));
-  const { status, document } = await report(io, store, execId, () => countsOf(store, execId));
+  const { status, document } = await report(io, store, execId);
   return { exitCode: exitCodeOf(status), document };
 }
 
@@ -168,7 +170,7 @@ function workersDone(status: ExecutionStatus, record: ExecutionRecord): boolean 
   return hasEnded(status) || (status === 'waiting' && pendingWaitIds(record).length > 0);
 }
 
-/** How an execution's calls ended, read back from the store (for one this process did not run). */
+/** How an execution's calls ended (checkpoints, waits and sleeps), read back from the store. */
 async function countsOf(store: Store, execId: string): Promise<Counts> {
   const ended = { reused: 0, overridden: 0, executed: 0 };
   for (const call of await store.getCalls(execId)) ended[call.origin]++;

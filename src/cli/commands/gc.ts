@@ -1,4 +1,5 @@
 import { collectGarbage, type GcEntry, type GcOptions, type GcReport, gcFilter } from '../../retention.js';
+import { parseDurationOption } from '../../runtime/duration.js';
 import type { CommandResult } from '../command-result.js';
 import { type CliIO, storeOf } from '../io.js';
 import { parseCount } from '../parse-input.js';
@@ -19,7 +20,9 @@ interface GcFlags {
 /** The flags as gc options, checked before the store is opened (bad input writes nothing). */
 function gcOptions(flags: GcFlags): GcOptions {
   const options: GcOptions = {
-    ...(flags.olderThan === undefined ? {} : { olderThan: flags.olderThan }),
+    ...(flags.olderThan === undefined
+      ? {}
+      : { olderThan: parseDurationOption(flags.olderThan, '--older-than') }),
     ...(flags.status === undefined ? {} : { status: flags.status.flatMap((s) => s.split(',')) }),
     ...(flags.keepLast === undefined ? {} : { keepLast: parseCount(flags.keepLast, '--keep-last') }),
     all: flags.all === true,

@@ -1,5 +1,5 @@
 import { getExecution } from '../../queries.js';
-import { existsError, type OnConflict } from '../../runtime/caller-ids.js';
+import type { OnConflict } from '../../runtime/caller-ids.js';
 import type { ReplayPlan } from '../../runtime/replay-plan.js';
 import type { FlowDef } from '../../runtime/types.js';
 import { effectiveStatus } from '../../store/liveness.js';
@@ -32,15 +32,17 @@ export async function queueAndReport(
     await queue.stop();
   }
   const { execId, created } = submitted;
-  if (!created && what.onConflict === 'fail') throw existsError(execId);
   // An id that exists: nothing is queued; that execution is reported as this one.
-  const state = created ? 'queued' : `exists (${effectiveStatus(await store.getExecution(execId))})`;
+  const existing = created ? null : effectiveStatus(await store.getExecution(execId));
+  const state = existing ? `exists (${existing})` : 'queued';
   if (!wait) {
     if (io.json) return { exitCode: 0, document: { execution: await getExecution(store, execId, false) } };
     io.out(`execution ${execId} · ${label} · ${state}`);
     io.err(io.color.dim(`a worker runs it: kitaru worker; follow it: kitaru inspect ${execId}`));
     return { exitCode: 0 };
   }
-  if (!io.json) io.out(`execution ${execId} · ${label} · ${state}, waiting for a worker`);
+  // Waiting for a worker only while one has it to run: an ended (or waiting) execution is reported.
+  const live = existing === null || existing === 'queued' || existing === 'running';
+  if (!io.json) io.out(`execution ${execId} · ${label} · ${state}${live ? ', waiting for a worker' : ''}`);
   return waitForQueued(io, store, execId, wait().signal);
 }

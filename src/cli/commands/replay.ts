@@ -3,7 +3,7 @@ import type { ReplayOptions } from '../../runtime/replay-plan.js';
 import { argsCountWarning } from '../args-warning.js';
 import type { CommandResult } from '../command-result.js';
 import { type CliIO, storeOf } from '../io.js';
-import { idOptionsOf, parseFlowArgs, parseOverrides } from '../parse-input.js';
+import { checkWaitOption, idOptionsOf, parseFlowArgs, parseOverrides } from '../parse-input.js';
 import { createProgress, loadSpinner } from '../render/progress.js';
 import type { Interrupts } from '../signals.js';
 import { announcing, finishRun } from './finish-run.js';
@@ -33,6 +33,7 @@ export async function replayCommand(
   options: ReplayCommandOptions,
   listen: () => Interrupts,
 ): Promise<CommandResult> {
+  checkWaitOption(options);
   const ids = idOptionsOf(options);
   const plan: ReplayOptions = { overrides: parseOverrides(options.override, options.overrides) };
   const given = parseFlowArgs(options.args, options.argsFile);

@@ -2,7 +2,7 @@ import { loadFlowFile, pickFlow } from '../../loader.js';
 import { argsCountWarning } from '../args-warning.js';
 import type { CommandResult } from '../command-result.js';
 import { type CliIO, storeOf } from '../io.js';
-import { idOptionsOf, parseFlowArgs } from '../parse-input.js';
+import { checkWaitOption, idOptionsOf, parseFlowArgs } from '../parse-input.js';
 import { createProgress, loadSpinner } from '../render/progress.js';
 import type { Interrupts } from '../signals.js';
 import { announcing, finishRun } from './finish-run.js';
@@ -30,6 +30,7 @@ export async function runCommand(
   options: RunCommandOptions,
   listen: () => Interrupts,
 ): Promise<CommandResult> {
+  checkWaitOption(options);
   const ids = idOptionsOf(options);
   const given = parseFlowArgs(options.args, options.argsFile);
   if (!options.queue) await loadSpinner(io);
