@@ -1,4 +1,5 @@
-import type { Runner } from 'graphile-worker';
+import { EventEmitter } from 'node:events';
+import type { Runner, WorkerEvents } from 'graphile-worker';
 import type { Database } from '../store/database.js';
 import { loadPeer } from '../store/postgres/load-peer.js';
 import type { Schedule } from './crontab.js';
@@ -70,8 +71,15 @@ export async function createGraphileQueue(
     await utils.release();
   }
   let runner: Runner | undefined;
+  // graphile-worker locks jobs under its worker pool's id (one pool per `run`), told by an event.
+  const lockerIds: string[] = [];
+  const events = new EventEmitter() as WorkerEvents;
+  events.on('pool:create', ({ workerPool }) => lockerIds.push(workerPool.id));
   return {
     jobSql: graphileJobSql,
+    lockerIds: () => [...lockerIds],
+    // What graphile-worker's `WorkerUtils.forceUnlockWorkers` runs, as an expression (no pool of its own).
+    unlockSql: (ids) => `graphile_worker.force_unlock_workers(${ids})`,
     async enqueue(execId) {
       await db.query('queue job', `select ${graphileJobSql('$1')}`, [execId]);
     },
@@ -82,6 +90,7 @@ export async function createGraphileQueue(
         noHandleSignals: true,
         pollInterval: 2000,
         logger,
+        events,
         parsedCronItems: cronItems(gw, ticks),
         taskList: {
           [TASK]: async (payload) => handler((payload as { execId: string }).execId),

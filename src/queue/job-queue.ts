@@ -29,6 +29,16 @@ export interface JobQueue {
    * also keeps those schedules (and only those).
    */
   work(concurrency: number, handler: (execId: string) => Promise<void>, ticks?: ScheduleTicks): Promise<void>;
+  /**
+   * The ids under which `work` locks the jobs it takes (known once `work` has resolved); while a
+   * job runs, no other worker gets it.
+   */
+  lockerIds(): string[];
+  /**
+   * An SQL expression that releases the jobs locked under the ids that `ids` (an SQL expression
+   * of type text[]) names, for any worker to take: those of workers that died holding them.
+   */
+  unlockSql(ids: string): string;
   /** Takes no new jobs; waits for handlers running to return, then closes. */
   stop(): Promise<void>;
 }

@@ -1,8 +1,9 @@
 /**
  * The queue's own tables, beside the store's in the same database, with their own version row
  * (`kitaru_queue_schema`): the worker holding each execution and until when, and the attempts in
- * flight (so that a worker taking over can record an interrupted attempt as failed), and the cancel
- * requests that workers read at their heartbeats. The job queue
+ * flight (so that a worker taking over can record an interrupted attempt as failed), the cancel
+ * requests that workers read at their heartbeats, and the workers' own heartbeats (so that the
+ * jobs of a worker that died are released). The job queue
  * itself is graphile-worker's, in its `graphile_worker` schema.
  */
 export const QUEUE_MIGRATIONS: readonly string[] = [
@@ -25,6 +26,13 @@ export const QUEUE_MIGRATIONS: readonly string[] = [
   `create table kitaru_cancels (
      exec_id text primary key references kitaru_executions (id) on delete cascade,
      requested_at timestamptz not null default now()
+   );`,
+  // Worker heartbeats: the id under which each worker's job queue locks its jobs, until when it
+  // answers; a lapsed one's jobs are released for others (see worker-beats.ts).
+  `create table kitaru_workers (
+     locker_id text primary key,
+     worker text not null,
+     expires_at timestamptz not null
    );`,
 ];
 

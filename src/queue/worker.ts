@@ -15,6 +15,7 @@ import type { Schedule } from './crontab.js';
 import type { JobQueue } from './job-queue.js';
 import { createLeases, type Leases } from './leases.js';
 import { scheduleTicks } from './scheduled-start.js';
+import { createWorkerBeats } from './worker-beats.js';
 
 /** Options of `kitaru worker`. */
 export interface WorkerOptions {
@@ -92,6 +93,11 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
   const leases = createLeases(options.db, name, leaseMs, queue.jobSql);
   const claims = new Map<string, Claim>();
   const cancels = createCancelRequests(options.db);
+  const beats = createWorkerBeats(options.db, name, leaseMs, queue);
+  // Jobs wait for this worker's first heartbeat: a job it dies holding is then released (see worker-beats.ts).
+  let beating!: { resolve: () => void; reject: (err: unknown) => void };
+  const firstBeat = new Promise<void>((resolve, reject) => (beating = { resolve, reject }));
+  firstBeat.catch(() => {});
   let stopping = false;
 
   /** Stops a run where it is: no more writes from it, and its job may end now. */
@@ -108,6 +114,8 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
     const current = claims.get(execId);
     if (current && !current.letGo) return; // this worker runs it already: a duplicate job
     if (current) await current.ended; // a run this worker let go of: let it finish unwinding
+    await firstBeat;
+    dieBeforeLeaseForTests();
     const token = await claimLease(execId);
     if (!token) return;
     let release!: () => void;
@@ -262,16 +270,19 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
     say(`execution ${execId} ${outcome.status}`);
   }
 
-  // Expired leases: each reaped execution is queued again, to be resumed in place by whoever takes it.
+  /**
+   * At each tick: this worker's heartbeat; the jobs of workers whose heartbeat lapsed released (a
+   * worker that died between taking a job and leasing its execution); expired leases reaped, each
+   * execution queued again, to be resumed in place by whoever takes it.
+   */
+  async function tick(): Promise<void> {
+    await beats.beat();
+    for (const worker of await beats.reap()) say(`worker ${worker} stopped answering; its jobs are released`);
+    for (const id of await leases.reap())
+      say(`execution ${id}: its worker's lease expired; queued to resume`);
+  }
   const reaper = setInterval(
-    () => {
-      leases
-        .reap()
-        .then((ids) => {
-          for (const id of ids) say(`execution ${id}: its worker's lease expired; queued to resume`);
-        })
-        .catch((err) => say(`lease check failed: ${(err as Error).message}`));
-    },
+    () => void tick().catch((err) => say(`lease check failed: ${(err as Error).message}`)),
     Math.min(5_000, leaseMs / 2),
   );
 
@@ -301,6 +312,15 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
   let drained: Promise<void> | undefined;
   const ticks = options.crontab && scheduleTicks(store, options.db, queue, options.crontab, say);
   await queue.work(concurrency, take, ticks);
+  try {
+    await beats.beat();
+    beating.resolve();
+  } catch (err) {
+    beating.reject(err);
+    clearInterval(reaper);
+    await queue.stop();
+    throw err;
+  }
   const kept = options.crontab ? ` · ${options.crontab.schedules.length} schedules` : '';
   say(`worker ${name} · concurrency ${concurrency} · lease ${leaseMs / 1000}s${kept} · ${store.location}`);
 
@@ -318,6 +338,15 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
       await drained;
     },
   };
+}
+
+/**
+ * Internal, for tests only: with `KITARU_TEST_DIE_BEFORE_LEASE=1` the worker SIGKILLs itself
+ * right after graphile-worker hands it a job, before it claims the execution's lease (the window
+ * that the worker heartbeats in `kitaru_workers` cover).
+ */
+function dieBeforeLeaseForTests(): void {
+  if (process.env.KITARU_TEST_DIE_BEFORE_LEASE === '1') process.kill(process.pid, 'SIGKILL');
 }
 
 /** When a suspended execution has something to do without anyone answering: wake times, deadlines. */

@@ -48,6 +48,18 @@ export default flow(async function gated(seed: number) {
 });
 `;
 
+// Sleeps past --park-after 1: recorded waiting, with a job at its wake time.
+const SLEEPY = `import { checkpoint, flow, sleep } from 'kitaru';
+const step = checkpoint(async function step(i: number) {
+  return i * 2;
+});
+export default flow(async function sleepy(n: number) {
+  const a = await step(n);
+  await sleep(1500);
+  return a + (await step(1));
+});
+`;
+
 /** A \`kitaru worker\` process, with its stderr kept to wait on. */
 function startWorker(dir: string, url: string, args: string[] = [], env: Record<string, string> = {}) {
   const child = kitaruAsync(dir, ['worker', '--store', url, '--lease', '3', ...args], env);
@@ -119,7 +131,7 @@ const db = new pg.Client({ connectionString: url });
 await db.connect();
 after(() => db.end());
 const dir = makeProject();
-write(dir, { 'flow.ts': FLOW, 'gated.ts': GATED });
+write(dir, { 'flow.ts': FLOW, 'gated.ts': GATED, 'sleepy.ts': SLEEPY });
 
 /** Queues one execution of a flow file; its id. */
 async function submitFlow(file: string, arg: number): Promise<string> {
@@ -363,5 +375,35 @@ describe('queue mode: kitaru run --queue and kitaru worker on PostgreSQL', () =>
     for (const call of ex.checkpoints) {
       assert.equal(call.attempts.filter((x) => x.status === 'completed').length, 1, call.id);
     }
+  });
+  it('a worker SIGKILLed after taking a job and before leasing its execution: another worker runs it within about a lease', async () => {
+    // The test-only hook makes the worker kill itself right after graphile-worker hands it the job:
+    // the job stays locked by a dead worker, and the execution has no lease for the reaper to see.
+    const a = startWorker(dir, url, [], { KITARU_TEST_DIE_BEFORE_LEASE: '1' });
+    const id = await submitFlow('flow.ts', 5);
+    const died = await a.result;
+    assert.equal(died.signal, 'SIGKILL', died.stderr);
+    assert.equal((await statuses(db, [id])).get(id), 'queued');
+    const b = startWorker(dir, url);
+    await b.waitFor(/stopped answering; its jobs are released/, 20_000);
+    await b.waitFor(/started/, 20_000);
+    await waitAll(db, [id], 'completed', 20_000);
+    assert.equal(inspect(dir, url, id).output, 5 + 210);
+  });
+  it("a worker SIGKILLed after taking a parked execution's wake-time job, before leasing it: another worker resumes it", async () => {
+    const a = startWorker(dir, url, ['--park-after', '1']);
+    const id = await submitFlow('sleepy.ts', 4);
+    await waitAll(db, [id], 'waiting', 20_000);
+    await a.waitFor(new RegExp(`${id} waiting`));
+    kill(a.child, 'SIGTERM');
+    await a.result;
+    // This one takes the job at the wake time and dies holding it.
+    const c = startWorker(dir, url, [], { KITARU_TEST_DIE_BEFORE_LEASE: '1' });
+    assert.equal((await c.result).signal, 'SIGKILL');
+    assert.equal((await statuses(db, [id])).get(id), 'waiting');
+    const b = startWorker(dir, url);
+    await b.waitFor(/stopped answering; its jobs are released/, 20_000);
+    await waitAll(db, [id], 'completed', 20_000);
+    assert.equal(inspect(dir, url, id).output, 8 + 2);
   });
 });

@@ -170,12 +170,12 @@ describe('the database under the store, as the queue uses it', () => {
     stores.push(store);
     const db = await queueDatabase(store, 'the test');
     const { rows } = await db.query<{ version: number }>('read', 'select version from kitaru_queue_schema');
-    assert.deepEqual(rows, [{ version: 2 }]);
+    assert.deepEqual(rows, [{ version: 3 }]);
     const tables = await db.query<{ n: number }>(
       'tables',
-      "select count(*)::int as n from information_schema.tables where table_name in ('kitaru_leases', 'kitaru_inflight', 'kitaru_cancels')",
+      "select count(*)::int as n from information_schema.tables where table_name in ('kitaru_leases', 'kitaru_inflight', 'kitaru_cancels', 'kitaru_workers')",
     );
-    assert.equal(tables.rows[0]?.n, 3);
+    assert.equal(tables.rows[0]?.n, 4);
     // Opening it again (another worker) changes nothing.
     await queueDatabase(createPostgresStore(url), 'the test');
   });
