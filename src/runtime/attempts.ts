@@ -1,13 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type ErrorRecord, errorToRecord, isDeterministic, KitaruCancelledError } from '../errors.js';
-import { encodeValue, type Json } from '../serialization.js';
+import { encodeCallValue, type Json } from '../serialization.js';
 import type { AttemptRecord, CallRecord, LogEntry } from '../store/types.js';
 import { timedOut, withinTimeout } from './abort.js';
 import { isoTime } from './clock.js';
 import { retryDelay } from './options.js';
 import type { RunState } from './run-state.js';
 import { runInScope } from './state.js';
-import { writeCall } from './store-writes.js';
+import { startWrite, storeFailed, writeCall } from './store-writes.js';
 import type { AttemptScope, CheckpointDef } from './types.js';
 
 /** The longest a run keeps the event loop waiting, in milliseconds. */
@@ -63,37 +63,97 @@ function yieldNowAndThen(run: RunState): Promise<void> | undefined {
   return new Promise<void>((resolve) => setImmediate(resolve));
 }
 
-/** Runs the checkpoint function once, in its own scope, and stores nothing yet. */
-async function tryOnce(
+/**
+ * Runs the checkpoint function once, in its own scope, and stores nothing yet. A synchronous
+ * attempt that need not wait for anything comes back as it is, not as a promise: no extra turn of
+ * the microtask queue, and no promise to make (each one costs more under AsyncLocalStorage).
+ */
+function tryOnce(
   run: RunState,
   def: CheckpointDef,
   record: CallRecord,
   args: unknown[],
   attempt: number,
-): Promise<Tried> {
-  const callId = record.id;
-  const scope: AttemptScope = { kind: 'attempt', run: run.api, callId, attempt, logs: [] };
+): Tried | Promise<Tried> {
   const turn = yieldNowAndThen(run);
+  if (turn || run.onAttemptStart) return tryOnceLater(run, def, record, args, attempt, turn);
+  if (isClosed(run)) throw cancelled(run, record.id);
+  return attemptNow(run, def, record, args, attempt, Date.now());
+}
+
+/** `tryOnce` after letting the event loop turn, or telling the attempt start hook. */
+async function tryOnceLater(
+  run: RunState,
+  def: CheckpointDef,
+  record: CallRecord,
+  args: unknown[],
+  attempt: number,
+  turn: Promise<void> | undefined,
+): Promise<Tried> {
   if (turn) await turn;
-  if (isClosed(run)) throw cancelled(run, callId); // cancelled while the event loop turned
+  if (isClosed(run)) throw cancelled(run, record.id); // cancelled while the event loop turned
   const startedAt = Date.now();
   if (run.onAttemptStart) await run.onAttemptStart(record, attempt, isoTime(startedAt));
+  return attemptNow(run, def, record, args, attempt, startedAt);
+}
+
+function attemptNow(
+  run: RunState,
+  def: CheckpointDef,
+  record: CallRecord,
+  args: unknown[],
+  attempt: number,
+  startedAt: number,
+): Tried | Promise<Tried> {
+  const callId = record.id;
+  const scope: AttemptScope = { kind: 'attempt', run: run.api, callId, attempt, logs: [] };
   run.inflight.set(callId, { record, scope, startedAt });
   run.observer.callStarted?.({ execId: run.execId, callId, attempt });
   let value: unknown;
-  let output: Json = null;
-  let error: unknown;
-  let ok = false;
   try {
     value = settle(runInScope(scope, def.fn, args), def, scope, startedAt);
-    if (isThenable(value)) value = await value;
-    output = encodeValue(value, 'output', `checkpoint ${callId}`);
-    ok = true;
   } catch (err) {
-    error = err;
+    return ended(run, callId, scope, startedAt, false, undefined, err);
+  }
+  if (isThenable(value)) return awaitAttempt(run, callId, scope, startedAt, value);
+  return ended(run, callId, scope, startedAt, true, value, undefined);
+}
+
+async function awaitAttempt(
+  run: RunState,
+  callId: string,
+  scope: AttemptScope,
+  startedAt: number,
+  pending: PromiseLike<unknown>,
+): Promise<Tried> {
+  try {
+    return ended(run, callId, scope, startedAt, true, await pending, undefined);
+  } catch (err) {
+    return ended(run, callId, scope, startedAt, false, undefined, err);
+  }
+}
+
+/** The attempt as it ended: its value encoded (a value that cannot be stored fails it). */
+function ended(
+  run: RunState,
+  callId: string,
+  scope: AttemptScope,
+  startedAt: number,
+  ok: boolean,
+  value: unknown,
+  error: unknown,
+): Tried {
+  let output: Json = null;
+  if (ok) {
+    try {
+      output = encodeCallValue(value, 'output', 'checkpoint', callId);
+    } catch (err) {
+      ok = false;
+      error = err;
+    }
   }
   run.inflight.delete(callId);
-  return { attempt: attemptRecord(attempt, startedAt, ok, error, scope.logs), value, output, error };
+  return { attempt: attemptRecord(scope.attempt, startedAt, ok, error, scope.logs), value, output, error };
 }
 
 /**
@@ -114,18 +174,21 @@ function attemptRecord(
   error: unknown,
   logs: LogEntry[],
 ): AttemptRecord {
+  const endMs = Date.now();
+  const started = isoTime(startedAt);
   return {
     attempt,
     status: ok ? 'completed' : 'failed',
-    startedAt: isoTime(startedAt),
-    endedAt: isoTime(),
+    startedAt: started,
+    // Most small attempts end in the millisecond they started: the same string, made once.
+    endedAt: endMs === startedAt ? started : isoTime(endMs),
     error: ok ? null : errorToRecord(error),
     logs,
   };
 }
 
 /** A failure found before running (inputs that cannot be stored), as one failed attempt. */
-function failedBeforeRunning(attempt: number, error: unknown): Tried {
+function failedBefore(attempt: number, error: unknown): Tried {
   return {
     attempt: attemptRecord(attempt, Date.now(), false, error, []),
     value: undefined,
@@ -159,35 +222,67 @@ export async function runAttempts(
   const attempts = attemptsOf(run, callId);
   record.attempts = attempts;
   // A resumed call goes on with its recorded attempts: its retry budget never starts again.
-  const used = run.budgetUsed.get(callId) ?? 0;
-  run.budgetUsed.delete(callId);
+  const used = takeBudget(run, callId);
   const started = Date.now();
   for (let i = 0; ; i++) {
     const number = attempts.length + 1;
-    const tried =
-      preError === undefined
-        ? await tryOnce(run, def, record, args, number)
-        : failedBeforeRunning(number, preError);
-    await recordAttempt(run, record, tried);
-    const ok = tried.attempt.status === 'completed';
-    const decided = ok ? { retry: false, error: undefined } : decide(run, def, tried.error, used + i);
-    report(run, record, tried, decided.retry, started);
-    if (ok) return tried.value;
-    if (!decided.retry) throw failed(run, callId, decided.error);
-    const delay = retryDelay(def.retryDelayMs, def.backoffFactor, i + 1);
-    if (delay > 0) await sleep(delay);
-    if (isClosed(run)) throw cancelled(run, callId);
+    let tried =
+      preError === undefined ? tryOnce(run, def, record, args, number) : failedBefore(number, preError);
+    if (tried instanceof Promise) tried = await tried;
+    const written = recordAttempt(run, record, tried);
+    if (written) {
+      try {
+        await written;
+      } catch (err) {
+        throw storeFailed(run, err);
+      }
+    }
+    if (tried.attempt.status === 'completed') {
+      report(run, record, tried, false, started);
+      return tried.value;
+    }
+    await retryLater(run, def, record, tried, { used, i }, started);
   }
 }
 
-/** Adds an attempt to its call's record and writes the record (unless the run was cancelled). */
-async function recordAttempt(run: RunState, record: CallRecord, tried: Tried): Promise<void> {
+/**
+ * After the failed attempt `i` of this run of the call (`used` retries of the budget gone before
+ * it): waits the delay before the next attempt, or throws the error the call fails with.
+ */
+async function retryLater(
+  run: RunState,
+  def: CheckpointDef,
+  record: CallRecord,
+  tried: Tried,
+  { used, i }: { used: number; i: number },
+  started: number,
+): Promise<void> {
+  const decided = decide(run, def, tried.error, used + i);
+  report(run, record, tried, decided.retry, started);
+  if (!decided.retry) throw failed(run, record.id, decided.error);
+  const delay = retryDelay(def.retryDelayMs, def.backoffFactor, i + 1);
+  if (delay > 0) await sleep(delay);
+  if (isClosed(run)) throw cancelled(run, record.id);
+}
+
+/** The retries a resumed call used before (taken once: later flow attempts start afresh). */
+function takeBudget(run: RunState, callId: string): number {
+  if (run.budgetUsed.size === 0) return 0;
+  const used = run.budgetUsed.get(callId) ?? 0;
+  run.budgetUsed.delete(callId);
+  return used;
+}
+
+/**
+ * Adds an attempt to its call's record and starts writing the record (unless the run was
+ * cancelled); the store's promise, if it gives one (the caller notes a failure).
+ */
+function recordAttempt(run: RunState, record: CallRecord, tried: Tried): Promise<void> | undefined {
   if (isClosed(run)) throw cancelled(run, record.id);
   record.attempts.push(tried.attempt);
   record.status = tried.attempt.status;
   record.output = tried.output;
-  const written = writeCall(run, record);
-  if (written) await written;
+  return startWrite(run, record);
 }
 
 /** Whether an error may be retried: one from user code, while the flow attempt goes on. */

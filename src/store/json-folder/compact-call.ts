@@ -15,15 +15,27 @@ const CALL_DEFAULTS: Readonly<Record<string, unknown>> = {
   sourceSeq: null,
 };
 
-/** The checkpoint name a call id comes from when it was not given: `name` or `name_<n>`. */
-function nameOf(id: string): string {
+/** Where the `_<n>` suffix of a call id starts, or -1 when it has none (`name`). */
+function suffixAt(id: string): number {
   const at = id.lastIndexOf('_');
-  if (at < 1 || at === id.length - 1) return id;
+  if (at < 1 || at === id.length - 1) return -1;
   for (let i = at + 1; i < id.length; i++) {
     const c = id.charCodeAt(i);
-    if (c < 48 || c > 57) return id;
+    if (c < 48 || c > 57) return -1;
   }
-  return id.slice(0, at);
+  return at;
+}
+
+/** The checkpoint name a call id comes from when it was not given: `name` or `name_<n>`. */
+function nameOf(id: string): string {
+  const at = suffixAt(id);
+  return at < 0 ? id : id.slice(0, at);
+}
+
+/** Whether `name` is `nameOf(id)`, compared in place. */
+function isNameOf(name: string, id: string): boolean {
+  const at = suffixAt(id);
+  return at < 0 ? name === id : name.length === at && id.startsWith(name);
 }
 
 function isDefaultAttemptField(
@@ -82,10 +94,61 @@ function isDefaultCallField(record: CallRecord, key: string, value: unknown): bo
     case 'reason':
       return value === 'new';
     case 'name':
-      return value === nameOf(record.id);
+      return typeof value === 'string' && isNameOf(value, record.id);
     default:
       return false;
   }
+}
+
+/** `"key":` for the fields a call and its attempts have; other keys are quoted by JSON.stringify. */
+const KEY_TEXT = new Map(
+  [
+    ...['schemaVersion', 'seq', 'id', 'name', 'type', 'status', 'origin', 'reason', 'sourceExecId'],
+    ...['sourceSeq', 'inputHash', 'input', 'output', 'attempts', 'kind', 'wakeAt', 'deadline'],
+    ...['resolution', 'attempt', 'startedAt', 'endedAt', 'error', 'logs'],
+  ].map((k) => [k, `"${k}":`]),
+);
+
+function keyText(key: string): string {
+  return KEY_TEXT.get(key) ?? `${JSON.stringify(key)}:`;
+}
+
+/**
+ * A call's journal line: `JSON.stringify(compactCall(record))` with `"t":"<t>"` as its last field,
+ * the same text, built without the compact copies of the record and its attempts. This runs for
+ * every call an execution writes.
+ */
+export function compactCallLine(record: CallRecord, t: string): string {
+  const r = record as unknown as Record<string, unknown>;
+  let out = '{';
+  for (const key in r) {
+    const value = r[key];
+    if (value === undefined || typeof value === 'function' || isDefaultCallField(record, key, value))
+      continue;
+    out += `${keyText(key)}${key === 'attempts' ? attemptsText(record.attempts) : JSON.stringify(value)},`;
+  }
+  return `${out}"t":"${t}"}`;
+}
+
+function attemptsText(attempts: CallRecord['attempts']): string {
+  let out = '[';
+  for (let i = 0; i < attempts.length; i++) {
+    if (i > 0) out += ',';
+    out += attemptText(attempts[i] as unknown as Record<string, unknown>, i);
+  }
+  return `${out}]`;
+}
+
+function attemptText(a: Record<string, unknown>, index: number): string {
+  if (typeof a !== 'object' || a === null) return '{}';
+  let out = '';
+  for (const key in a) {
+    const value = a[key];
+    if (value === undefined || typeof value === 'function' || isDefaultAttemptField(a, key, value, index))
+      continue;
+    out += `${out === '' ? '' : ','}${keyText(key)}${JSON.stringify(value)}`;
+  }
+  return `{${out}}`;
 }
 
 /**

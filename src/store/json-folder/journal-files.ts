@@ -2,7 +2,7 @@ import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { KitaruStoreError } from '../../errors.js';
 import type { CallRecord, ExecutionRecord, LogEntry } from '../types.js';
 import type { CallRef } from './call-index.js';
-import { compactCall } from './compact-call.js';
+import { compactCallLine } from './compact-call.js';
 import { checkExecution } from './validate.js';
 
 /** A JSON object as one journal line of type `t` (`t` last, so readers drop it cheaply). */
@@ -16,7 +16,7 @@ export const startLine = (record: ExecutionRecord) => line(JSON.stringify(record
  * A call as it stands after an attempt (a later line of the same call supersedes it), its fields at
  * their usual value left out.
  */
-export const callLine = (record: CallRecord) => line(JSON.stringify(compactCall(record)), 'call');
+export const callLine = (record: CallRecord) => compactCallLine(record, 'call');
 /** A flow-level log entry. */
 export const logLine = (entry: LogEntry) => line(JSON.stringify(entry), 'log');
 
