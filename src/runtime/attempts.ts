@@ -210,25 +210,71 @@ function attemptsOf(run: RunState, callId: string): AttemptRecord[] {
 /**
  * Runs the attempts of an executed call, writing the call's record after each one. `preError` is
  * a failure found before running (inputs that cannot be stored): recorded as one failed attempt.
+ * A first attempt that completes at once costs one promise (its write's), not an async function's.
  */
-export async function runAttempts(
+export function runAttempts(
   run: RunState,
   def: CheckpointDef,
   record: CallRecord,
   args: unknown[],
   preError?: unknown,
 ): Promise<unknown> {
-  const callId = record.id;
-  const attempts = attemptsOf(run, callId);
-  record.attempts = attempts;
-  // A resumed call goes on with its recorded attempts: its retry budget never starts again.
-  const used = takeBudget(run, callId);
-  const started = Date.now();
+  try {
+    record.attempts = attemptsOf(run, record.id);
+    // A resumed call goes on with its recorded attempts: its retry budget never starts again.
+    const budget: Budget = { used: takeBudget(run, record.id), started: Date.now() };
+    const first = nextTry(run, def, record, args, preError);
+    if (first instanceof Promise || first.attempt.status !== 'completed')
+      return moreAttempts(run, def, record, args, preError, budget, first);
+    const written = recordAttempt(run, record, first);
+    if (!written) return Promise.resolve(completed(run, record, first, budget));
+    return written.then(
+      () => completed(run, record, first, budget),
+      (err: unknown) => {
+        throw storeFailed(run, err);
+      },
+    );
+  } catch (err) {
+    return Promise.reject(err);
+  }
+}
+
+/** What a call's attempts share: the retries its earlier runs used, and when this run began. */
+interface Budget {
+  used: number;
+  started: number;
+}
+
+function nextTry(
+  run: RunState,
+  def: CheckpointDef,
+  record: CallRecord,
+  args: unknown[],
+  preError: unknown,
+): Tried | Promise<Tried> {
+  const number = record.attempts.length + 1;
+  return preError === undefined ? tryOnce(run, def, record, args, number) : failedBefore(number, preError);
+}
+
+/** A call whose attempt completed and was written: reported, and its value. */
+function completed(run: RunState, record: CallRecord, tried: Tried, budget: Budget): unknown {
+  report(run, record, tried, false, budget.started);
+  return tried.value;
+}
+
+/** The attempts of a call from `first` on (one that waits, or fails and may be retried). */
+async function moreAttempts(
+  run: RunState,
+  def: CheckpointDef,
+  record: CallRecord,
+  args: unknown[],
+  preError: unknown,
+  budget: Budget,
+  first: Tried | Promise<Tried>,
+): Promise<unknown> {
+  let next = first;
   for (let i = 0; ; i++) {
-    const number = attempts.length + 1;
-    let tried =
-      preError === undefined ? tryOnce(run, def, record, args, number) : failedBefore(number, preError);
-    if (tried instanceof Promise) tried = await tried;
+    const tried = next instanceof Promise ? await next : next;
     const written = recordAttempt(run, record, tried);
     if (written) {
       try {
@@ -237,11 +283,9 @@ export async function runAttempts(
         throw storeFailed(run, err);
       }
     }
-    if (tried.attempt.status === 'completed') {
-      report(run, record, tried, false, started);
-      return tried.value;
-    }
-    await retryLater(run, def, record, tried, { used, i }, started);
+    if (tried.attempt.status === 'completed') return completed(run, record, tried, budget);
+    await retryLater(run, def, record, tried, { used: budget.used, i }, budget.started);
+    next = nextTry(run, def, record, args, preError);
   }
 }
 
