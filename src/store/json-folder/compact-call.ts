@@ -321,8 +321,8 @@ function scalarsText(list: unknown[]): string {
   return `${out}]`;
 }
 
-/** A JSON string: quoted as it is when nothing in it needs escaping. */
-function stringText(s: string): string {
+/** A JSON string: quoted as it is when nothing in it needs escaping (JSON.stringify else). */
+export function stringText(s: string): string {
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
     if (c < 0x20 || c === 0x22 || c === 0x5c || (c >= 0xd800 && c <= 0xdfff)) return JSON.stringify(s);

@@ -2,7 +2,7 @@ import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { KitaruStoreError } from '../../errors.js';
 import type { CallRecord, ExecutionRecord, LogEntry } from '../types.js';
 import type { CallRef } from './call-index.js';
-import { compactCallLine } from './compact-call.js';
+import { compactCallLine, stringText } from './compact-call.js';
 import { checkExecution } from './validate.js';
 
 /** A JSON object as one journal line of type `t` (`t` last, so readers drop it cheaply). */
@@ -23,10 +23,10 @@ export const logLine = (entry: LogEntry) => line(JSON.stringify(entry), 'log');
 /** A reused call: a reference to the call of the execution that really ran it. */
 export function reuseLine(record: CallRecord): string {
   // Written out by hand (one per reused call on replay): numbers as they are, strings quoted.
-  const q = JSON.stringify;
+  const q = stringText;
   return (
     `{"seq":${record.seq},"id":${q(record.id)},"name":${q(record.name)},"inputHash":${q(record.inputHash)},` +
-    `"sourceExecId":${q(record.sourceExecId)},"sourceSeq":${record.sourceSeq},"t":"reuse"}`
+    `"sourceExecId":${q(record.sourceExecId as string)},"sourceSeq":${record.sourceSeq},"t":"reuse"}`
   );
 }
 
