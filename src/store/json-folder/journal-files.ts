@@ -25,10 +25,28 @@ export function reuseLine(record: CallRecord): string {
   // Written out by hand (one per reused call on replay): numbers as they are, strings quoted.
   const q = stringText;
   return (
-    `{"seq":${record.seq},"id":${q(record.id)},"name":${q(record.name)},"inputHash":${q(record.inputHash)},` +
-    `"sourceExecId":${q(record.sourceExecId as string)},"sourceSeq":${record.sourceSeq},"t":"reuse"}`
+    `{"seq":${record.seq},"id":${q(record.id)},"name":${names.quote(record.name)},"inputHash":${q(record.inputHash)},` +
+    `"sourceExecId":${sources.quote(record.sourceExecId as string)},"sourceSeq":${record.sourceSeq},"t":"reuse"}`
   );
 }
+
+/** The last string quoted, kept: a replay's reused calls mostly share their name and source. */
+function lastQuoted() {
+  let raw = '';
+  let quoted = '""';
+  return {
+    quote(s: string): string {
+      if (s !== raw) {
+        quoted = stringText(s);
+        raw = s;
+      }
+      return quoted;
+    },
+  };
+}
+
+const names = lastQuoted();
+const sources = lastQuoted();
 
 /** The first line of a file (read in chunks until its newline), or null if it has none yet. */
 function firstLine(file: string): string | null {
