@@ -82,7 +82,11 @@ describe('compact call lines', () => {
       }),
       call({ kind: 'wait', resolution: 'default', deadline: '2026-01-02T00:00:00.000Z' }),
       call({ kind: 'sleep', wakeAt: '2026-01-02T00:00:00.000Z', output: null }),
-      call({ id: 'q"\\\n\u{1F600}\ud800', name: 'q"\\\n\u{1F600}\ud800', input: ['a"b', 1.5, true, null, -3] }),
+      call({
+        id: 'q"\\\n\u{1F600}\ud800',
+        name: 'q"\\\n\u{1F600}\ud800',
+        input: ['a"b', 1.5, true, null, -3],
+      }),
       call({ input: [1, 2, 3, 4, 5, 6, 7, 8, 9], output: [[1], { b: 2, a: 1 }] }),
       call({ output: 'x\u0000y' }),
     ];
