@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { compactCall, compactCallLine, expandCall } from '../../src/store/json-folder/compact-call.js';
+import { compactCallLine } from '../../src/store/json-folder/call-line.js';
+import { compactCall, expandCall } from '../../src/store/json-folder/compact-call.js';
 import type { CallRecord } from '../../src/store/types.js';
 
 function call(over: Partial<CallRecord>): CallRecord {
