@@ -29,6 +29,8 @@ function messageOf(err: unknown): string {
  * checkpoint or flow. Throws `KitaruSerializationError` naming both and the path inside the value.
  */
 export function encodeValue(value: unknown, root: string, owner: string): Json {
+  // Most inputs and outputs are a scalar or a short list of scalars: no walk, no closure for them.
+  if (isPlainScalar(value) || (Array.isArray(value) && scalarsOnly(value))) return value as Json;
   const fail = (path: string, what: string, hint = STORABLE): never => {
     throw new KitaruSerializationError(`${owner}: cannot store ${path}: it is ${what}. ${hint}`);
   };
@@ -50,6 +52,35 @@ export function encodeValue(value: unknown, root: string, owner: string): Json {
   const tagged: { [key: string]: Json } = { [TAG]: TAG_VERSION, json: (encoded.json ?? null) as Json };
   if (encoded.meta) tagged.meta = encoded.meta as unknown as Json;
   return tagged;
+}
+
+/**
+ * `encodeValue` for a call's inputs or output (`owner` is `<kind> <id>`, made only when the value
+ * needs the full walk): what every call encodes twice.
+ */
+export function encodeCallValue(value: unknown, root: string, kind: string, id: string): Json {
+  if (isPlainScalar(value) || (Array.isArray(value) && scalarsOnly(value))) return value as Json;
+  return encodeValue(value, root, `${kind} ${id}`);
+}
+
+/** A value stored as itself with nothing to walk: a string, a boolean, null, a finite number but -0. */
+function isPlainScalar(value: unknown): boolean {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return true;
+    case 'number':
+      return Number.isFinite(value) && !Object.is(value, -0);
+    default:
+      return value === null;
+  }
+}
+
+/** A short array with no holes, each item a plain scalar (what `checkValue` calls plain, checked at once). */
+function scalarsOnly(array: unknown[]): boolean {
+  if (array.length > 16) return false;
+  for (let i = 0; i < array.length; i++) if (!(i in array) || !isPlainScalar(array[i])) return false;
+  return true;
 }
 
 /** Decodes a stored value back to what the user returned; `KitaruSerializationError` if it cannot. */
@@ -121,7 +152,8 @@ function sameProps(value: Record<string, unknown>, stored: Record<string, unknow
 
 /** Hash of an encoded value (sha256 over its key-sorted encoding, base64url). */
 export function hashEncoded(value: Json): string {
-  const text = stableStringify(value);
+  // A list of scalars has no keys to sort: JSON.stringify gives the same text.
+  const text = Array.isArray(value) && scalarsOnly(value) ? JSON.stringify(value) : stableStringify(value);
   return oneShotHash
     ? oneShotHash('sha256', text, 'base64url')
     : createHash('sha256').update(text).digest('base64url');

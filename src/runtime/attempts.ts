@@ -1,39 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type ErrorRecord, errorToRecord, isDeterministic, KitaruCancelledError } from '../errors.js';
-import { encodeValue, type Json } from '../serialization.js';
+import { type ErrorRecord, isDeterministic } from '../errors.js';
 import type { AttemptRecord, CallRecord, LogEntry } from '../store/types.js';
-import { timedOut, withinTimeout } from './abort.js';
 import { isoTime } from './clock.js';
 import { retryDelay } from './options.js';
 import type { RunState } from './run-state.js';
-import { runInScope } from './state.js';
-import { writeCall } from './store-writes.js';
-import type { AttemptScope, CheckpointDef } from './types.js';
-
-/**
- * The longest a run keeps the event loop waiting, in milliseconds: shorter would split the writes
- * of a fan-out of slow synchronous calls into more groups (test/store/json-folder.test.ts), and a
- * signal waits at most this long of CPU before it is seen. Two immediates make one turn
- * that always passes the loop's poll phase, where signals are read: a call that follows one that
- * ran in a poll-phase callback (an I/O completion) would otherwise go on to the check phase first.
- */
-const YIELD_EVERY_MS = 50;
-
-/** One attempt as it ended: its record, and the value (completed) or error (failed). */
-interface Tried {
-  attempt: AttemptRecord;
-  value: unknown;
-  output: Json;
-  error: unknown;
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    (typeof value === 'object' || typeof value === 'function') &&
-    value !== null &&
-    typeof (value as { then?: unknown }).then === 'function'
-  );
-}
+import { startWrite, storeFailed, writeCall } from './store-writes.js';
+import { cancelled, failedBefore, isClosed, type Tried, tryOnce } from './try-attempt.js';
+import type { CheckpointDef } from './types.js';
 
 /**
  * The record of an attempt that did not end by itself: cancelled with its execution, or lost with
@@ -46,100 +19,6 @@ export function interruptedAttempt(
   logs: LogEntry[] = [],
 ): AttemptRecord {
   return { attempt, status: 'failed', startedAt, endedAt: isoTime(), error, logs };
-}
-
-/** Read through a call, so that TypeScript does not narrow the phase across an await. */
-function isClosed(run: RunState): boolean {
-  return run.phase === 'closed';
-}
-
-function cancelled(run: RunState, callId: string): KitaruCancelledError {
-  return new KitaruCancelledError(`call ${callId} was cancelled with execution ${run.execId}.`);
-}
-
-/**
- * Synchronous checkpoints and writes never leave the microtask queue: before a call starts, let
- * the event loop turn when it last did more than 50 ms ago, so that a SIGINT/SIGTERM (or
- * `kitaru cancel`) that came meanwhile is seen before the call runs, and timers are not held up.
- */
-function yieldNowAndThen(run: RunState): Promise<void> | undefined {
-  const now = Date.now();
-  if (now - run.lastYield < YIELD_EVERY_MS) return undefined;
-  // Noted now, not once the turn is over: the other calls a fan-out starts meanwhile go on
-  // together (one turn per period, and their records one group), not a turn each.
-  run.lastYield = now;
-  return new Promise<void>((resolve) => setImmediate(setImmediate, resolve));
-}
-
-/** Runs the checkpoint function once, in its own scope, and stores nothing yet. */
-async function tryOnce(
-  run: RunState,
-  def: CheckpointDef,
-  record: CallRecord,
-  args: unknown[],
-  attempt: number,
-): Promise<Tried> {
-  const callId = record.id;
-  const scope: AttemptScope = { kind: 'attempt', run: run.api, callId, attempt, logs: [] };
-  const turn = yieldNowAndThen(run);
-  if (turn) await turn;
-  if (isClosed(run)) throw cancelled(run, callId); // cancelled while the event loop turned
-  const startedAt = Date.now();
-  if (run.onAttemptStart) await run.onAttemptStart(record, attempt, isoTime(startedAt));
-  run.inflight.set(callId, { record, scope, startedAt });
-  run.observer.callStarted?.({ execId: run.execId, callId, attempt });
-  let value: unknown;
-  let output: Json = null;
-  let error: unknown;
-  let ok = false;
-  try {
-    value = settle(runInScope(scope, def.fn, args), def, scope, startedAt);
-    if (isThenable(value)) value = await value;
-    output = encodeValue(value, 'output', `checkpoint ${callId}`);
-    ok = true;
-  } catch (err) {
-    error = err;
-  }
-  run.inflight.delete(callId);
-  return { attempt: attemptRecord(attempt, startedAt, ok, error, scope.logs), value, output, error };
-}
-
-/**
- * The attempt's value once it settles, held to the checkpoint's timeout: a synchronous value needs
- * no extra turn of the microtask queue, and one that came past the timeout is discarded.
- */
-function settle(value: unknown, def: CheckpointDef, scope: AttemptScope, startedAt: number): unknown {
-  const ms = def.timeoutMs;
-  if (isThenable(value)) return ms === null ? value : withinTimeout(value, ms, scope);
-  if (ms !== null && Date.now() - startedAt > ms) throw timedOut(scope, ms);
-  return value;
-}
-
-function attemptRecord(
-  attempt: number,
-  startedAt: number,
-  ok: boolean,
-  error: unknown,
-  logs: LogEntry[],
-): AttemptRecord {
-  return {
-    attempt,
-    status: ok ? 'completed' : 'failed',
-    startedAt: isoTime(startedAt),
-    endedAt: isoTime(),
-    error: ok ? null : errorToRecord(error),
-    logs,
-  };
-}
-
-/** A failure found before running (inputs that cannot be stored), as one failed attempt. */
-function failedBeforeRunning(attempt: number, error: unknown): Tried {
-  return {
-    attempt: attemptRecord(attempt, Date.now(), false, error, []),
-    value: undefined,
-    output: null,
-    error,
-  };
 }
 
 /** The attempts this call has made so far (a resumed call or a flow retry goes on with them). */
@@ -155,47 +34,123 @@ function attemptsOf(run: RunState, callId: string): AttemptRecord[] {
 /**
  * Runs the attempts of an executed call, writing the call's record after each one. `preError` is
  * a failure found before running (inputs that cannot be stored): recorded as one failed attempt.
+ * A first attempt that completes at once costs one promise (its write's), not an async function's.
  */
-export async function runAttempts(
+export function runAttempts(
   run: RunState,
   def: CheckpointDef,
   record: CallRecord,
   args: unknown[],
   preError?: unknown,
 ): Promise<unknown> {
-  const callId = record.id;
-  const attempts = attemptsOf(run, callId);
-  record.attempts = attempts;
-  // A resumed call goes on with its recorded attempts: its retry budget never starts again.
-  const used = run.budgetUsed.get(callId) ?? 0;
-  run.budgetUsed.delete(callId);
-  const started = Date.now();
-  for (let i = 0; ; i++) {
-    const number = attempts.length + 1;
-    const tried =
-      preError === undefined
-        ? await tryOnce(run, def, record, args, number)
-        : failedBeforeRunning(number, preError);
-    await recordAttempt(run, record, tried);
-    const ok = tried.attempt.status === 'completed';
-    const decided = ok ? { retry: false, error: undefined } : decide(run, def, tried.error, used + i);
-    report(run, record, tried, decided.retry, started);
-    if (ok) return tried.value;
-    if (!decided.retry) throw failed(run, callId, decided.error);
-    const delay = retryDelay(def.retryDelayMs, def.backoffFactor, i + 1);
-    if (delay > 0) await sleep(delay);
-    if (isClosed(run)) throw cancelled(run, callId);
+  try {
+    record.attempts = attemptsOf(run, record.id);
+    // A resumed call goes on with its recorded attempts: its retry budget never starts again.
+    const budget: Budget = { used: takeBudget(run, record.id), started: Date.now() };
+    const first = nextTry(run, def, record, args, preError);
+    if (first instanceof Promise || first.attempt.status !== 'completed')
+      return moreAttempts(run, def, record, args, preError, budget, first);
+    const written = recordAttempt(run, record, first);
+    if (!written) return Promise.resolve(completed(run, record, first, budget));
+    return written.then(
+      () => completed(run, record, first, budget),
+      (err: unknown) => {
+        throw storeFailed(run, err);
+      },
+    );
+  } catch (err) {
+    return Promise.reject(err);
   }
 }
 
-/** Adds an attempt to its call's record and writes the record (unless the run was cancelled). */
-async function recordAttempt(run: RunState, record: CallRecord, tried: Tried): Promise<void> {
+/** What a call's attempts share: the retries its earlier runs used, and when this run began. */
+interface Budget {
+  used: number;
+  started: number;
+}
+
+function nextTry(
+  run: RunState,
+  def: CheckpointDef,
+  record: CallRecord,
+  args: unknown[],
+  preError: unknown,
+): Tried | Promise<Tried> {
+  const number = record.attempts.length + 1;
+  return preError === undefined ? tryOnce(run, def, record, args, number) : failedBefore(number, preError);
+}
+
+/** A call whose attempt completed and was written: reported, and its value. */
+function completed(run: RunState, record: CallRecord, tried: Tried, budget: Budget): unknown {
+  report(run, record, tried, false, budget.started);
+  return tried.value;
+}
+
+/** The attempts of a call from `first` on (one that waits, or fails and may be retried). */
+async function moreAttempts(
+  run: RunState,
+  def: CheckpointDef,
+  record: CallRecord,
+  args: unknown[],
+  preError: unknown,
+  budget: Budget,
+  first: Tried | Promise<Tried>,
+): Promise<unknown> {
+  let next = first;
+  for (let i = 0; ; i++) {
+    const tried = next instanceof Promise ? await next : next;
+    const written = recordAttempt(run, record, tried);
+    if (written) {
+      try {
+        await written;
+      } catch (err) {
+        throw storeFailed(run, err);
+      }
+    }
+    if (tried.attempt.status === 'completed') return completed(run, record, tried, budget);
+    await retryLater(run, def, record, tried, { used: budget.used, i }, budget.started);
+    next = nextTry(run, def, record, args, preError);
+  }
+}
+
+/**
+ * After the failed attempt `i` of this run of the call (`used` retries of the budget gone before
+ * it): waits the delay before the next attempt, or throws the error the call fails with.
+ */
+async function retryLater(
+  run: RunState,
+  def: CheckpointDef,
+  record: CallRecord,
+  tried: Tried,
+  { used, i }: { used: number; i: number },
+  started: number,
+): Promise<void> {
+  const decided = decide(run, def, tried.error, used + i);
+  report(run, record, tried, decided.retry, started);
+  if (!decided.retry) throw failed(run, record.id, decided.error);
+  const delay = retryDelay(def.retryDelayMs, def.backoffFactor, i + 1);
+  if (delay > 0) await sleep(delay);
+  if (isClosed(run)) throw cancelled(run, record.id);
+}
+
+/** The retries a resumed call used before (taken once: later flow attempts start afresh). */
+function takeBudget(run: RunState, callId: string): number {
+  if (run.budgetUsed.size === 0) return 0;
+  const used = run.budgetUsed.get(callId) ?? 0;
+  run.budgetUsed.delete(callId);
+  return used;
+}
+
+/**
+ * Adds an attempt to its call's record and starts writing the record (unless the run was
+ * cancelled); the store's promise, if it gives one (the caller notes a failure).
+ */
+function recordAttempt(run: RunState, record: CallRecord, tried: Tried): Promise<void> | undefined {
   if (isClosed(run)) throw cancelled(run, record.id);
   record.attempts.push(tried.attempt);
   record.status = tried.attempt.status;
   record.output = tried.output;
-  const written = writeCall(run, record);
-  if (written) await written;
+  return startWrite(run, record);
 }
 
 /** Whether an error may be retried: one from user code, while the flow attempt goes on. */

@@ -1,5 +1,5 @@
 import { KitaruStateError, KitaruUsageError } from '../errors.js';
-import { decodeValue, encodeValue, type Json } from '../serialization.js';
+import { decodeValue, encodeValue, type Json, sameEncoding } from '../serialization.js';
 import type { CallReason, CallRecord, ReplayRecord } from '../store/types.js';
 
 /** What a replay changes; the same for the CLI and `KitaruClient.executions.replay`. */
@@ -30,6 +30,12 @@ export interface ReplayPlan {
   /** The plan as kept in the replay's `execution.json`. */
   record(): ReplayRecord;
   decide(callId: string, inputHash: string, kind?: CallKind): Decision;
+  /**
+   * The source call's input hash when `input` (encoded) is the same JSON as the source call's
+   * recorded input: then it is that call's hash too, with nothing to compute. Undefined otherwise
+   * (no such call, other inputs, or unsure): the caller hashes.
+   */
+  sameInputHash(callId: string, input: Json): string | undefined;
 }
 
 const PREFIXES = ['checkpoint.', 'wait.'];
@@ -61,18 +67,18 @@ export function createReplayPlan(
   options: ReplayOptions,
   alreadyUsed: Iterable<string> = [],
 ): ReplayPlan {
-  const byId = new Map(calls.map((c, index) => [c.id, { call: c, index }]));
+  const find = callFinder(calls);
   let fromIndex = Number.POSITIVE_INFINITY;
   if (options.from !== undefined) {
-    const hit = byId.get(options.from);
-    if (!hit) {
+    const hit = find(options.from);
+    if (hit < 0) {
       const ids = calls.map((c) => c.id);
       throw new KitaruStateError(
         `--from "${options.from}" names no call of execution ${sourceExecId}. ` +
           (ids.length ? `Its calls are: ${ids.join(', ')}.` : 'It has no calls.'),
       );
     }
-    fromIndex = hit.index;
+    fromIndex = hit;
   }
   const overrides = new Map<string, Json>();
   for (const [key, value] of parseOverrideKeys(options.overrides ?? {})) {
@@ -102,11 +108,41 @@ export function createReplayPlan(
           return { kind: 'override', value: override };
         }
       }
-      const hit = byId.get(callId);
-      if (!hit || (hit.call.kind ?? 'checkpoint') !== kind) return { kind: 'execute', reason: 'new' };
-      if (hit.index >= fromIndex) return { kind: 'execute', reason: 'from' };
-      return fromSource(hit.call, inputHash, sourceExecId);
+      const index = find(callId);
+      const call = calls[index];
+      if (!call || (call.kind ?? 'checkpoint') !== kind) return { kind: 'execute', reason: 'new' };
+      if (index >= fromIndex) return { kind: 'execute', reason: 'from' };
+      return fromSource(call, inputHash, sourceExecId);
     },
+    sameInputHash(callId, input) {
+      const call = calls[find(callId)];
+      return call && sameEncoding(input, call.input) ? call.inputHash : undefined;
+    },
+  };
+}
+
+/**
+ * Finds a source call's index by id (-1 if none). A replay makes its calls in the source's order,
+ * mostly: the call after the last one found is tried first, and the index by id is built only when
+ * that guess misses. Ids are unique within an execution.
+ */
+function callFinder(calls: CallRecord[]): (callId: string) => number {
+  let next = 0;
+  let byId: Map<string, number> | undefined;
+  let last = -1;
+  let lastId = '';
+  return (callId) => {
+    // sameInputHash and decide ask for the same call, one after the other.
+    if (callId === lastId && last >= 0) return last;
+    let index = calls[next]?.id === callId ? next : -1;
+    if (index < 0) {
+      byId ??= new Map(calls.map((c, i) => [c.id, i]));
+      index = byId.get(callId) ?? -1;
+    }
+    if (index >= 0) next = index + 1;
+    last = index;
+    lastId = callId;
+    return index;
   };
 }
 

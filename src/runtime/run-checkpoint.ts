@@ -1,5 +1,5 @@
 import { KitaruStateError } from '../errors.js';
-import { decodeValue, encodeValue, hashEncoded, sameEncoding } from '../serialization.js';
+import { decodeValue, encodeCallValue, hashEncoded, sameEncoding } from '../serialization.js';
 import type { CallRecord } from '../store/types.js';
 import { runAttempts } from './attempts.js';
 import { identifyCall } from './call-identity.js';
@@ -10,6 +10,11 @@ import { diverged } from './step-records.js';
 import { writeCall } from './store-writes.js';
 import type { CheckpointDef } from './types.js';
 
+/** A call whose value is known at once (a recorded or reused result): nothing to wait for. */
+class Settled {
+  constructor(readonly value: unknown) {}
+}
+
 /** Gives the call its id (`name`, `name_2`, ... in call order) and starts it. */
 export function startCall(
   run: RunState,
@@ -18,11 +23,13 @@ export function startCall(
   gate?: () => Promise<() => void>,
 ): KitaruFuture<unknown> {
   const record = identifyCall(run, def);
-  const promise = gate ? gated(run, def, record, args, gate) : resolveCall(run, def, record, args);
-  run.pending.add(promise);
-  const forget = () => run.pending.delete(promise);
-  promise.then(forget, forget);
-  return new KitaruFuture(record.id, promise);
+  const outcome = gate ? gated(run, def, record, args, gate) : resolveCall(run, def, record, args);
+  // A settled value needs no tracking: the run has nothing to wait for, nor a rejection to handle.
+  if (outcome instanceof Settled) return new KitaruFuture(record.id, Promise.resolve(outcome.value));
+  run.pending.add(outcome);
+  const forget = () => run.pending.delete(outcome);
+  outcome.then(forget, forget);
+  return new KitaruFuture(record.id, outcome);
 }
 
 async function gated(
@@ -39,7 +46,8 @@ async function gated(
         `call ${record.id} was not started: execution ${run.execId} had already failed.`,
       );
     }
-    return await resolveCall(run, def, record, args);
+    const outcome = resolveCall(run, def, record, args);
+    return outcome instanceof Settled ? outcome.value : await outcome;
   } finally {
     release();
   }
@@ -54,21 +62,21 @@ function resolveCall(
   def: CheckpointDef,
   record: CallRecord,
   args: unknown[],
-): Promise<unknown> {
-  const started = Date.now();
+): Promise<unknown> | Settled {
   try {
-    const prior = run.completed.get(record.id);
+    const prior = run.completed.size === 0 ? undefined : run.completed.get(record.id);
     try {
-      record.input = encodeValue(args, 'args', `checkpoint ${record.id}`);
+      record.input = encodeCallValue(args, 'args', 'checkpoint', record.id);
       // A resumed call given its recorded inputs returns its value: no hash needed to know it.
       if (prior?.input !== undefined && sameEncoding(record.input, prior.input)) {
-        return Promise.resolve(prior.value);
+        return new Settled(prior.value);
       }
-      record.inputHash = hashEncoded(record.input);
+      // A replayed call given its source's inputs has its source's hash.
+      record.inputHash = run.plan?.sameInputHash(record.id, record.input) ?? hashEncoded(record.input);
     } catch (err) {
       return runAttempts(run, def, record, args, err);
     }
-    if (prior && prior.inputHash === record.inputHash) return Promise.resolve(prior.value);
+    if (prior && prior.inputHash === record.inputHash) return new Settled(prior.value);
     if (prior && run.preloaded.has(record.id)) return Promise.reject(diverged(run, record.id));
 
     const decision = run.plan ? run.plan.decide(record.id, record.inputHash) : undefined;
@@ -76,15 +84,25 @@ function resolveCall(
       record.reason = decision ? decision.reason : 'new';
       return runAttempts(run, def, record, args);
     }
-    record.type = decision.kind === 'reuse' ? decision.source.type : record.type;
-    applyDecision(run, record, decision);
-    const value = decodeValue(record.output);
-    const written = writeCall(run, record);
-    if (written) return written.then(() => recordResolved(run, record, started, value));
-    return Promise.resolve(recordResolved(run, record, started, value));
+    return reuseOrOverride(run, record, decision);
   } catch (err) {
     return Promise.reject(err);
   }
+}
+
+/** A call the replay plan gives a result: written (a reference, mostly) and settled at once. */
+function reuseOrOverride(
+  run: RunState,
+  record: CallRecord,
+  decision: Exclude<ReturnType<ReplayPlan['decide']>, { kind: 'execute' }>,
+): Promise<unknown> | Settled {
+  const started = Date.now();
+  record.type = decision.kind === 'reuse' ? decision.source.type : record.type;
+  applyDecision(run, record, decision);
+  const value = decodeValue(record.output);
+  const written = writeCall(run, record);
+  if (written) return written.then(() => recordResolved(run, record, started, value));
+  return new Settled(recordResolved(run, record, started, value));
 }
 
 /** Makes a call's record the reused or overridden result the replay plan decided on. */

@@ -8,15 +8,21 @@ import { type RunState, stopStarting } from './run-state.js';
  * body does with it, because what ran can no longer be recorded.
  */
 export function writeCall(run: RunState, record: CallRecord): Promise<void> | undefined {
-  let written: Promise<void> | undefined;
+  return startWrite(run, record)?.catch((err: unknown) => {
+    throw storeFailed(run, err);
+  });
+}
+
+/**
+ * `writeCall` without the promise that notes a failure: the caller awaits the store's own promise
+ * and passes what it rejects with to `storeFailed` (one promise less per call).
+ */
+export function startWrite(run: RunState, record: CallRecord): Promise<void> | undefined {
   try {
-    written = run.store.writeCall(run.execId, record);
+    return run.store.writeCall(run.execId, record);
   } catch (err) {
     throw storeFailed(run, err);
   }
-  return written?.catch((err: unknown) => {
-    throw storeFailed(run, err);
-  });
 }
 
 /** Notes that the store failed (the first failure is the one reported) and stops the run. */

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { compactCallLine } from '../../src/store/json-folder/call-line.js';
 import { compactCall, expandCall } from '../../src/store/json-folder/compact-call.js';
 import type { CallRecord } from '../../src/store/types.js';
 
@@ -42,7 +43,14 @@ const log = {
 };
 
 /** Through a journal line and back, as the store writes and reads it. */
-const throughLine = (r: CallRecord) => expandCall(JSON.parse(JSON.stringify(compactCall(r))));
+function throughLine(r: CallRecord): CallRecord {
+  const text = compactCallLine(r, 'call');
+  // The line is built by hand: the same text as the compact record's JSON, with its type last.
+  assert.equal(text, `${JSON.stringify(compactCall(r)).slice(0, -1)},"t":"call"}`);
+  const rec = JSON.parse(text);
+  delete rec.t;
+  return expandCall(rec) as unknown as CallRecord;
+}
 
 describe('compact call lines', () => {
   it('leave out the fields at their usual value, and reading puts them back', () => {
@@ -75,6 +83,13 @@ describe('compact call lines', () => {
       }),
       call({ kind: 'wait', resolution: 'default', deadline: '2026-01-02T00:00:00.000Z' }),
       call({ kind: 'sleep', wakeAt: '2026-01-02T00:00:00.000Z', output: null }),
+      call({
+        id: 'q"\\\n\u{1F600}\ud800',
+        name: 'q"\\\n\u{1F600}\ud800',
+        input: ['a"b', 1.5, true, null, -3],
+      }),
+      call({ input: [1, 2, 3, 4, 5, 6, 7, 8, 9], output: [[1], { b: 2, a: 1 }] }),
+      call({ output: 'x\u0000y' }),
     ];
     for (const r of records) assert.deepEqual(throughLine(r), r, JSON.stringify(r));
   });
@@ -82,5 +97,14 @@ describe('compact call lines', () => {
   it('keep fields they do not know (a later kitaru may add some)', () => {
     const r = { ...call({}), later: { x: 1 } } as CallRecord;
     assert.deepEqual(throughLine(r), r);
+    const quoted = { ...call({}), 'a "b"\n': 1 } as CallRecord;
+    assert.deepEqual(throughLine(quoted), quoted);
+  });
+
+  it('leave out fields that hold undefined, as JSON does', () => {
+    const r = call({ kind: undefined, input: [1, 'two', null, { k: 'v' }] });
+    const back = throughLine(r);
+    assert.equal('kind' in back, false);
+    assert.deepEqual(back.input, [1, 'two', null, { k: 'v' }]);
   });
 });

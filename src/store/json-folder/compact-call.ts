@@ -4,29 +4,30 @@ import { type CallRecord, SCHEMA_VERSION } from '../types.js';
 // line is 170 bytes instead of 400): parsing a journal, on every replay and resume, costs in
 // proportion to its bytes. Reading puts them back. Lines written whole (before) read as they are.
 
-/** Fields of a call left out of its line when they hold this value (and `name`, see `nameOf`). */
-const CALL_DEFAULTS: Readonly<Record<string, unknown>> = {
-  schemaVersion: SCHEMA_VERSION,
-  type: null,
-  status: 'completed',
-  origin: 'executed',
-  reason: 'new',
-  sourceExecId: null,
-  sourceSeq: null,
-};
+/** Where the `_<n>` suffix of a call id starts, or -1 when it has none (`name`). */
+function suffixAt(id: string): number {
+  const at = id.lastIndexOf('_');
+  if (at < 1 || at === id.length - 1) return -1;
+  for (let i = at + 1; i < id.length; i++) {
+    const c = id.charCodeAt(i);
+    if (c < 48 || c > 57) return -1;
+  }
+  return at;
+}
 
 /** The checkpoint name a call id comes from when it was not given: `name` or `name_<n>`. */
 function nameOf(id: string): string {
-  const at = id.lastIndexOf('_');
-  if (at < 1 || at === id.length - 1) return id;
-  for (let i = at + 1; i < id.length; i++) {
-    const c = id.charCodeAt(i);
-    if (c < 48 || c > 57) return id;
-  }
-  return id.slice(0, at);
+  const at = suffixAt(id);
+  return at < 0 ? id : id.slice(0, at);
 }
 
-function isDefaultAttemptField(
+/** Whether `name` is `nameOf(id)`, compared in place. */
+export function isNameOf(name: string, id: string): boolean {
+  const at = suffixAt(id);
+  return at < 0 ? name === id : name.length === at && id.startsWith(name);
+}
+
+export function isDefaultAttemptField(
   a: Record<string, unknown>,
   key: string,
   value: unknown,
@@ -67,7 +68,7 @@ export function compactCall(record: CallRecord): Record<string, unknown> {
 }
 
 /** Whether a call's field holds its usual value (a switch: this runs for every field written). */
-function isDefaultCallField(record: CallRecord, key: string, value: unknown): boolean {
+export function isDefaultCallField(record: CallRecord, key: string, value: unknown): boolean {
   switch (key) {
     case 'schemaVersion':
       return value === SCHEMA_VERSION;
@@ -82,30 +83,66 @@ function isDefaultCallField(record: CallRecord, key: string, value: unknown): bo
     case 'reason':
       return value === 'new';
     case 'name':
-      return value === nameOf(record.id);
+      return typeof value === 'string' && isNameOf(value, record.id);
     default:
       return false;
   }
 }
 
 /**
- * A call's journal line made whole again, in place: the fields left out get their usual value. A
- * line written whole (it has `schemaVersion`) is returned as it is.
+ * A call's journal line made whole again: the fields left out get their usual value. A line
+ * written whole (it has `schemaVersion`) is returned as it is.
  */
 export function expandCall(rec: Record<string, unknown>): Record<string, unknown> {
   if (rec.schemaVersion !== undefined) return rec;
-  for (const key in CALL_DEFAULTS) if (rec[key] === undefined) rec[key] = CALL_DEFAULTS[key];
-  if (rec.name === undefined && typeof rec.id === 'string') rec.name = nameOf(rec.id);
-  if (Array.isArray(rec.attempts)) rec.attempts.forEach(expandAttempt);
-  return rec;
+  // A new object with every field, not the parsed one grown field by field: V8 would give each
+  // record (and attempt) a growing out-of-object property store, and a journal has thousands.
+  const id = rec.id;
+  const out: Record<string, unknown> = {
+    schemaVersion: SCHEMA_VERSION,
+    seq: rec.seq,
+    id,
+    name: rec.name === undefined && typeof id === 'string' ? nameOf(id) : rec.name,
+    type: orDefault(rec.type, null),
+    status: orDefault(rec.status, 'completed'),
+    origin: orDefault(rec.origin, 'executed'),
+    reason: orDefault(rec.reason, 'new'),
+    sourceExecId: orDefault(rec.sourceExecId, null),
+    sourceSeq: orDefault(rec.sourceSeq, null),
+    inputHash: rec.inputHash,
+    input: rec.input,
+    output: rec.output,
+    attempts: Array.isArray(rec.attempts) ? rec.attempts.map(expandAttempt) : rec.attempts,
+  };
+  for (const key in rec) if (!(key in out)) out[key] = rec[key];
+  // Fields a line did not have stay absent, as they were (a check names them missing).
+  if (rec.seq === undefined) delete out.seq;
+  if (rec.id === undefined) delete out.id;
+  if (out.name === undefined) delete out.name;
+  if (rec.inputHash === undefined) delete out.inputHash;
+  if (rec.input === undefined) delete out.input;
+  if (rec.output === undefined) delete out.output;
+  if (rec.attempts === undefined) delete out.attempts;
+  return out;
 }
 
-function expandAttempt(a: unknown, index: number): void {
-  if (typeof a !== 'object' || a === null) return;
+function orDefault(value: unknown, usual: unknown): unknown {
+  return value === undefined ? usual : value;
+}
+
+function expandAttempt(a: unknown, index: number): unknown {
+  if (typeof a !== 'object' || a === null) return a;
   const at = a as Record<string, unknown>;
-  at.attempt ??= index + 1;
-  at.status ??= 'completed';
-  at.endedAt ??= at.startedAt;
-  at.error ??= null;
-  at.logs ??= [];
+  const out: Record<string, unknown> = {
+    attempt: at.attempt ?? index + 1,
+    status: at.status ?? 'completed',
+    startedAt: at.startedAt,
+    endedAt: at.endedAt ?? at.startedAt,
+    error: at.error ?? null,
+    logs: at.logs ?? [],
+  };
+  for (const key in at) if (!(key in out)) out[key] = at[key];
+  if (at.startedAt === undefined) delete out.startedAt;
+  if (out.endedAt === undefined) delete out.endedAt;
+  return out;
 }

@@ -2,7 +2,7 @@ import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { KitaruStoreError } from '../../errors.js';
 import type { CallRecord, ExecutionRecord, LogEntry } from '../types.js';
 import type { CallRef } from './call-index.js';
-import { compactCall } from './compact-call.js';
+import { compactCallLine, stringText } from './call-line.js';
 import { checkExecution } from './validate.js';
 
 /** A JSON object as one journal line of type `t` (`t` last, so readers drop it cheaply). */
@@ -16,19 +16,37 @@ export const startLine = (record: ExecutionRecord) => line(JSON.stringify(record
  * A call as it stands after an attempt (a later line of the same call supersedes it), its fields at
  * their usual value left out.
  */
-export const callLine = (record: CallRecord) => line(JSON.stringify(compactCall(record)), 'call');
+export const callLine = (record: CallRecord) => compactCallLine(record, 'call');
 /** A flow-level log entry. */
 export const logLine = (entry: LogEntry) => line(JSON.stringify(entry), 'log');
 
 /** A reused call: a reference to the call of the execution that really ran it. */
 export function reuseLine(record: CallRecord): string {
   // Written out by hand (one per reused call on replay): numbers as they are, strings quoted.
-  const q = JSON.stringify;
+  const q = stringText;
   return (
-    `{"seq":${record.seq},"id":${q(record.id)},"name":${q(record.name)},"inputHash":${q(record.inputHash)},` +
-    `"sourceExecId":${q(record.sourceExecId)},"sourceSeq":${record.sourceSeq},"t":"reuse"}`
+    `{"seq":${record.seq},"id":${q(record.id)},"name":${names.quote(record.name)},"inputHash":${q(record.inputHash)},` +
+    `"sourceExecId":${sources.quote(record.sourceExecId as string)},"sourceSeq":${record.sourceSeq},"t":"reuse"}`
   );
 }
+
+/** The last string quoted, kept: a replay's reused calls mostly share their name and source. */
+function lastQuoted() {
+  let raw = '';
+  let quoted = '""';
+  return {
+    quote(s: string): string {
+      if (s !== raw) {
+        quoted = stringText(s);
+        raw = s;
+      }
+      return quoted;
+    },
+  };
+}
+
+const names = lastQuoted();
+const sources = lastQuoted();
 
 /** The first line of a file (read in chunks until its newline), or null if it has none yet. */
 function firstLine(file: string): string | null {

@@ -44,9 +44,19 @@ function newGroup(): Group {
   return { lines: [], watched: false, done, resolve, reject };
 }
 
-/** Writes all of `buf` at the end of the file (append mode). */
-function writeAll(fd: number, buf: Buffer): void {
-  for (let at = 0; at < buf.length; ) at += writeSync(fd, buf, at, buf.length - at);
+/**
+ * Writes all of `text` at the end of the file (append mode) and returns its length in bytes. The
+ * string goes to write() as it is (no Buffer made for it); the rest of a short write, from a
+ * Buffer.
+ */
+function writeAll(fd: number, text: string): number {
+  const n = writeSync(fd, text);
+  const bytes = Buffer.byteLength(text, 'utf8');
+  if (n < bytes) {
+    const buf = Buffer.from(text, 'utf8');
+    for (let at = n; at < buf.length; ) at += writeSync(fd, buf, at, buf.length - at);
+  }
+  return bytes;
 }
 
 /**
@@ -77,10 +87,10 @@ export function openJournal(file: string, options: { durable: boolean; create: b
     if (!g) return;
     group = null;
     try {
-      const buf = Buffer.from(`${g.lines.join('\n')}\n`, 'utf8');
-      writeAll(fd, buf);
+      const text = g.lines.length === 1 ? `${g.lines[0]}\n` : `${g.lines.join('\n')}\n`;
+      const bytes = writeAll(fd, text);
       if (options.durable) fdatasyncSync(fd);
-      whole += buf.length;
+      whole += bytes;
       g.resolve();
     } catch (err) {
       const e = osError('append to store file', file, err);
@@ -95,6 +105,13 @@ export function openJournal(file: string, options: { durable: boolean; create: b
 
   let soon = false;
   let later: NodeJS.Immediate | undefined;
+  // Made once: a sequential run queues one per call.
+  const flushSoon = () => {
+    soon = false;
+    try {
+      flush();
+    } catch {} // the group's promise carries the error
+  };
 
   return {
     append(line) {
@@ -102,12 +119,7 @@ export function openJournal(file: string, options: { durable: boolean; create: b
       group ??= newGroup();
       if (!soon) {
         soon = true;
-        queueMicrotask(() => {
-          soon = false;
-          try {
-            flush();
-          } catch {} // the group's promise carries the error
-        });
+        queueMicrotask(flushSoon);
       }
       group.lines.push(line);
       return group.done;
