@@ -15,6 +15,7 @@ import type { Schedule } from './crontab.js';
 import type { JobQueue } from './job-queue.js';
 import { createLeases, type Leases } from './leases.js';
 import { scheduleTicks } from './scheduled-start.js';
+import { enqueueResume } from './submit.js';
 import { createWorkerBeats } from './worker-beats.js';
 
 /** Options of `kitaru worker`. */
@@ -71,6 +72,11 @@ interface Claim {
   wakeTimes?: string[];
   /** A cancel was requested (`kitaru cancel`): the run is cancelled, or will be once it starts. */
   cancelling?: boolean;
+  /**
+   * The run suspended at a wait whose answer was kept while it ran: the `kitaru input` that kept
+   * it found the execution running and queued nothing, so this worker queues the resume.
+   */
+  answered?: boolean;
 }
 
 /**
@@ -203,6 +209,10 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
     if (claim.cancelling) await cancels.forget(claim.execId);
     if (claim.wakeTimes) await leases.park(claim.execId, claim.token, claim.wakeTimes);
     else await leases.release(claim.execId, claim.token);
+    if (claim.answered) {
+      say(`execution ${claim.execId}: answered while it ran; its resume is queued`);
+      await enqueueResume(store, claim.execId);
+    }
   }
 
   /** Starts the flow of a claimed execution, resumed in place; null if it could not start. */
@@ -266,7 +276,10 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
     // A run let go of is not waited for: its code may be inside a long call.
     const outcome = await Promise.race([handle.done, claim.released.then(() => null)]);
     if (!outcome || claim.letGo) return;
-    if (outcome.status === 'waiting') claim.wakeTimes = wakeTimesOf(outcome.waits);
+    if (outcome.status === 'waiting') {
+      claim.wakeTimes = wakeTimesOf(outcome.waits);
+      claim.answered = await answeredAlready(store, execId, outcome.waits);
+    }
     say(`execution ${execId} ${outcome.status}`);
   }
 
@@ -350,6 +363,13 @@ function dieBeforeLeaseForTests(): void {
 }
 
 /** When a suspended execution has something to do without anyone answering: wake times, deadlines. */
+/** Whether an answer is kept for one of the waits a run suspended at (read after it recorded them). */
+async function answeredAlready(store: Store, execId: string, waits: WaitInfo[]): Promise<boolean> {
+  const pending = new Set(waits.filter((w) => w.kind === 'wait').map((w) => w.id));
+  if (pending.size === 0) return false;
+  return (await store.getInputs(execId)).some((input) => pending.has(input.waitId));
+}
+
 function wakeTimesOf(waits: WaitInfo[]): string[] {
   const times = waits.flatMap((w) => [w.wakeAt, w.deadline]).filter((t): t is string => t !== null);
   return [...new Set(times)];

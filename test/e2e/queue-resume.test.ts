@@ -21,6 +21,20 @@ export default flow(async function approval(r: string) {
   return answer.approved ? slow(r) : 'no';
 });
 `,
+  // Runs until the file go exists, then waits for a second answer.
+  'gated.ts': `import { existsSync } from 'node:fs';
+import { checkpoint, flow, wait } from 'kitaru';
+const gate = checkpoint(async function gate() {
+  while (!existsSync('go')) await new Promise((res) => setTimeout(res, 20));
+  return 1;
+});
+export default flow(async function gated() {
+  const first = await wait<number>({ name: 'first' });
+  await gate();
+  const second = await wait<number>({ name: 'second' });
+  return first + second;
+});
+`,
   'nap.ts': `import { flow, sleep } from 'kitaru';
 export default flow(async function nap(n: number) {
   await sleep(2000);
@@ -156,6 +170,27 @@ describe('queue mode: answered and resumed executions', () => {
     worker.stderr?.on('data', (d) => (said += d));
     await until('q-ans', 'completed');
     assert.match(said, /execution q-ans · flow approval · resumed/);
+  });
+
+  it('an answer kept while the worker runs the execution toward that wait is applied once it suspends there', async () => {
+    startWorker();
+    const queued = await kitaruWithin(['run', 'gated.ts', '--queue', '--id', 'gated-1', '--store', url]);
+    assert.equal(queued.code, 0, queued.stderr);
+    await until('gated-1', 'waiting');
+    assert.equal((await kitaruWithin(['input', 'gated-1', 'first', '1', '--store', url])).code, 0);
+    await until('gated-1', 'running');
+    // An answer for the wait ahead, kept while the worker runs (as an input that checked the
+    // status just before the worker took the execution up would keep it): nobody queues a resume.
+    const { resolveStore } = await import('../../src/store/drivers.js');
+    const store = resolveStore({ url });
+    await store.addInput('gated-1', { waitId: 'second', value: 2, at: new Date().toISOString() });
+    await store.close?.();
+    write(dir, { go: '' });
+    await until('gated-1', 'completed');
+    const ex = json<{ execution: { output: number } }>(
+      await kitaruWithin(['inspect', 'gated-1', '--json', '--store', url]),
+    ).execution;
+    assert.equal(ex.output, 3);
   });
 
   it('cancel ends an answered execution queued for the workers', async () => {
