@@ -75,6 +75,19 @@ export async function recordStep(
       logs: [],
     },
   ];
+  await keepStep(run, record, 1, Date.parse(endedAt) - Date.parse(startedAt));
+}
+
+/**
+ * Keeps a decided wait or sleep: known to later calls of the run, written, and reported (with
+ * `attempts` made: 1 when decided here, 0 when reused). Resolves once it is written.
+ */
+export async function keepStep(
+  run: RunState,
+  record: CallRecord,
+  attempts: number,
+  durationMs: number,
+): Promise<void> {
   run.waitRecords.set(record.id, record);
   const written = writeCall(run, record);
   if (written) await written;
@@ -86,8 +99,8 @@ export async function recordStep(
     status: record.status,
     origin: record.origin,
     reason: record.reason,
-    attempts: 1,
-    durationMs: Date.parse(endedAt) - Date.parse(startedAt),
+    attempts,
+    durationMs,
     error: record.attempts[0]?.error ?? null,
   });
 }

@@ -4,8 +4,7 @@ import type { CallRecord, WaitInfo, WaitIssue } from '../store/types.js';
 import { isoTime } from './clock.js';
 import { applyDecision } from './run-checkpoint.js';
 import type { RunState } from './run-state.js';
-import { earlierStep, identifyStep, recordStep, timeoutError } from './step-records.js';
-import { writeCall } from './store-writes.js';
+import { earlierStep, identifyStep, keepStep, recordStep, timeoutError } from './step-records.js';
 import type { WaitRequest } from './types.js';
 
 /** A promise that never settles: the flow body stays at a suspended wait in this process. */
@@ -86,21 +85,7 @@ export async function reuseFromPlan(
     copyStepFields(record, decision.source);
   }
   applyDecision(run, record, decision);
-  run.waitRecords.set(record.id, record);
-  const written = writeCall(run, record);
-  if (written) await written;
-  run.observer.callEnded?.({
-    execId: run.execId,
-    callId: record.id,
-    name: record.name,
-    type: record.kind ?? null,
-    status: 'completed',
-    origin: record.origin,
-    reason: null,
-    attempts: 0,
-    durationMs: 0,
-    error: null,
-  });
+  await keepStep(run, record, 0, 0);
   return { hit: true, value: decodeValue(record.output) };
 }
 
