@@ -112,6 +112,32 @@ async function leased(id: string): Promise<boolean> {
   return rows.length > 0;
 }
 
+/**
+ * Queues approval.ts as `id`, lets a worker run it to its wait and let go of it, stops the workers,
+ * then answers it: the execution is left queued to resume, with no worker to take it up.
+ */
+async function answeredWithNoWorker(id: string, arg: string): Promise<void> {
+  startWorker();
+  const started = kitaru(dir, [
+    'run',
+    'approval.ts',
+    '--queue',
+    '--id',
+    id,
+    '--args',
+    JSON.stringify(arg),
+    '--store',
+    url,
+  ]);
+  assert.equal(started.code, 0, started.stderr);
+  await until(id, 'waiting');
+  for (const end = Date.now() + 5000; (await leased(id)) && Date.now() < end; ) await delay(20);
+  await stopWorkers();
+  const input = kitaru(dir, ['input', id, 'approval', '{"approved": true}', '--store', url]);
+  assert.equal(input.code, 0, input.stderr);
+  assert.equal(await statusOf(id), 'queued');
+}
+
 describe('queue mode: answered and resumed executions', () => {
   it('client: wait() after input() waits for the resumed run to its end', () => {
     startWorker();
@@ -131,26 +157,7 @@ describe('queue mode: answered and resumed executions', () => {
   });
 
   it('an answered execution is queued until a worker takes it: list, inspect and cancel see it so', async () => {
-    startWorker();
-    const started = kitaru(dir, [
-      'run',
-      'approval.ts',
-      '--queue',
-      '--id',
-      'q-ans',
-      '--args',
-      '"a"',
-      '--store',
-      url,
-    ]);
-    assert.equal(started.code, 0, started.stderr);
-    await until('q-ans', 'waiting');
-    for (const end = Date.now() + 5000; (await leased('q-ans')) && Date.now() < end; ) await delay(20);
-    await stopWorkers();
-
-    const input = kitaru(dir, ['input', 'q-ans', 'approval', '{"approved": true}', '--store', url]);
-    assert.equal(input.code, 0, input.stderr);
-    assert.equal(await statusOf('q-ans'), 'queued');
+    await answeredWithNoWorker('q-ans', 'a');
     const listed = json<{ executions: { id: string }[] }>(
       kitaru(dir, ['list', '--status', 'queued', '--json', '--store', url]),
     );
@@ -194,25 +201,7 @@ describe('queue mode: answered and resumed executions', () => {
   });
 
   it('cancel ends an answered execution queued for the workers', async () => {
-    startWorker();
-    const started = kitaru(dir, [
-      'run',
-      'approval.ts',
-      '--queue',
-      '--id',
-      'q-cancel',
-      '--args',
-      '"c"',
-      '--store',
-      url,
-    ]);
-    assert.equal(started.code, 0, started.stderr);
-    await until('q-cancel', 'waiting');
-    for (const end = Date.now() + 5000; (await leased('q-cancel')) && Date.now() < end; ) await delay(20);
-    await stopWorkers();
-    const input = kitaru(dir, ['input', 'q-cancel', 'approval', '{"approved": true}', '--store', url]);
-    assert.equal(input.code, 0, input.stderr);
-    assert.equal(await statusOf('q-cancel'), 'queued');
+    await answeredWithNoWorker('q-cancel', 'c');
     const cancelled = kitaru(dir, ['cancel', 'q-cancel', '--store', url]);
     assert.equal(cancelled.code, 0, cancelled.stderr);
     assert.equal(await statusOf('q-cancel'), 'cancelled');
