@@ -16,7 +16,8 @@ import { cancelExecutionsOn, type Interrupts, signalExitCode, signalOf } from '.
 import { answerInline } from './ask-waits.js';
 
 type ExecutionHead = ReturnType<typeof headView>;
-type Counts = Progress['ended'];
+/** Calls that ended, by origin. */
+type Counts = { reused: number; overridden: number; executed: number };
 
 function printResult(io: CliIO, ex: ExecutionHead, ended: Counts | null): void {
   const c = io.color;

@@ -17,8 +17,6 @@ const REDRAW_MS = 200;
  */
 export interface Progress {
   observer: RunObserver;
-  /** Calls that ended, by origin. */
-  readonly ended: { reused: number; overridden: number; executed: number };
   /** Stops the spinner and prints the folded counts; call it before printing the result. */
   stop(): void;
 }
@@ -49,8 +47,7 @@ export async function loadSpinner(io: CliIO): Promise<void> {
 
 /** Creates the progress reporter; in JSON mode it reports nothing. */
 export async function createProgress(io: CliIO, options: ProgressOptions = {}): Promise<Progress> {
-  const ended = { reused: 0, overridden: 0, executed: 0 };
-  if (io.json) return { observer: {}, ended, stop() {} };
+  if (io.json) return { observer: {}, stop() {} };
   const c = io.color;
   const folding = options.verbose ? Number.POSITIVE_INFINITY : LINES_BEFORE_FOLDING;
   const fold = createFold();
@@ -116,7 +113,6 @@ export async function createProgress(io: CliIO, options: ProgressOptions = {}): 
       },
       callEnded(e) {
         running.delete(e.callId);
-        ended[e.origin]++;
         changed = true;
         if (shown >= folding && e.status === 'completed' && e.attempts <= 1) fold.add(e.origin, e.name);
         else {
@@ -128,7 +124,6 @@ export async function createProgress(io: CliIO, options: ProgressOptions = {}): 
         line(`  ${c.yellow('↻')} flow attempt ${e.flowAttempt} after ${e.error.type}: ${e.error.message}`);
       },
     },
-    ended,
     stop() {
       clearInterval(timer);
       spinner?.stop();
